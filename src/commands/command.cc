@@ -1,0 +1,116 @@
+#include "commands/command.h"
+
+#include <cstdio>
+
+#include "common/util.h"
+#include "server/connection.h"
+#include "server/server.h"
+
+namespace magpie {
+
+const CommandSpec* CommandSpec::FindSub(std::string_view lower_name) const {
+  for (const auto& s : subcommands) {
+    if (s->name.size() == name.size() + 1 + lower_name.size() &&
+        std::string_view(s->name).substr(name.size() + 1) == lower_name) {
+      return s.get();
+    }
+  }
+  return nullptr;
+}
+
+std::vector<std::string> CommandSpec::FlagNames() const {
+  static const std::pair<uint32_t, const char*> kNames[] = {
+      {kCmdWrite, "write"},         {kCmdReadOnly, "readonly"},       {kCmdDenyOom, "denyoom"},
+      {kCmdAdmin, "admin"},         {kCmdPubSub, "pubsub"},           {kCmdNoScript, "noscript"},
+      {kCmdBlocking, "blocking"},   {kCmdLoading, "loading"},         {kCmdStale, "stale"},
+      {kCmdSkipMonitor, "skip_monitor"}, {kCmdSkipSlowlog, "skip_slowlog"}, {kCmdFast, "fast"},
+      {kCmdNoAuth, "no_auth"},      {kCmdMayReplicate, "may_replicate"}, {kCmdNoMulti, "no_multi"},
+      {kCmdAllowBusy, "allow_busy"}, {kCmdSentinel, "sentinel"}};
+  std::vector<std::string> out;
+  for (const auto& [bit, n] : kNames) {
+    if (flags & bit) out.emplace_back(n);
+  }
+  return out;
+}
+
+std::vector<std::string> CommandSpec::AllCategories() const {
+  std::vector<std::string> out;
+  if (flags & kCmdWrite) out.emplace_back("@write");
+  if (flags & kCmdReadOnly) out.emplace_back("@read");
+  if (flags & kCmdAdmin) {
+    out.emplace_back("@admin");
+    out.emplace_back("@dangerous");
+  }
+  if (flags & kCmdPubSub) out.emplace_back("@pubsub");
+  if (flags & kCmdFast) out.emplace_back("@fast");
+  if (flags & kCmdBlocking) out.emplace_back("@blocking");
+  if (!(flags & kCmdFast)) out.emplace_back("@slow");
+  size_t i = 0;
+  while (i < categories.size()) {
+    size_t j = categories.find(' ', i);
+    if (j == std::string::npos) j = categories.size();
+    std::string c = categories.substr(i, j - i);
+    bool dup = false;
+    for (const auto& o : out) dup |= o == c;
+    if (!c.empty() && !dup) out.push_back(c);
+    i = j + 1;
+  }
+  return out;
+}
+
+CommandRegistry::CommandRegistry() {
+  RegisterStringFamily(*this);
+  RegisterGenericFamily(*this);
+  RegisterConnectionFamily(*this);
+  RegisterServerFamily(*this);
+}
+
+CommandSpec& CommandRegistry::Add(CommandSpec spec) {
+  owned_.push_back(std::make_unique<CommandSpec>(std::move(spec)));
+  CommandSpec* s = owned_.back().get();
+  s->id = static_cast<int>(by_id_.size());
+  by_id_.push_back(s);
+  top_.push_back(s);
+  index_[s->name] = s;
+  return *s;
+}
+
+CommandSpec& CommandRegistry::AddSub(CommandSpec& parent, CommandSpec spec) {
+  spec.name = parent.name + "|" + spec.name;
+  parent.subcommands.push_back(std::make_unique<CommandSpec>(std::move(spec)));
+  CommandSpec* s = parent.subcommands.back().get();
+  s->parent = &parent;
+  if (s->group.empty()) s->group = parent.group;
+  s->id = static_cast<int>(by_id_.size());
+  by_id_.push_back(s);
+  return *s;
+}
+
+const CommandSpec* CommandRegistry::Find(std::string_view lower_name) const {
+  auto it = index_.find(std::string(lower_name));
+  return it == index_.end() ? nullptr : it->second;
+}
+
+Db& CommandContext::db() { return server.keyspace().db(conn.db()); }
+
+std::string WrongArityError(const CommandSpec& spec) {
+  return "ERR wrong number of arguments for '" + spec.name + "' command";
+}
+
+std::string UnknownSubcommandError(std::string_view sub, std::string_view container) {
+  std::string up(container);
+  for (char& c : up) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
+  return "ERR unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try " + up + " HELP.";
+}
+
+std::string UnknownCommandError(const std::vector<std::string_view>& args) {
+  std::string list;
+  for (size_t i = 1; i < args.size() && list.size() < 128; ++i) {
+    size_t room = 128 - list.size();
+    list += "'" + std::string(args[i].substr(0, room)) + "' ";
+  }
+  return "ERR unknown command '" + std::string(args[0].substr(0, 128)) +
+         "', with args beginning with: " + list;
+}
+
+}  // namespace magpie

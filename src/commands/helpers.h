@@ -1,0 +1,92 @@
+// Helpers shared by the command families: shard locking, lookups that keep
+// Redis's hit/miss and LRU bookkeeping, and argument parsing that replies
+// with Redis's error on failure.
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "commands/command.h"
+#include "common/stats.h"
+#include "common/util.h"
+#include "server/server.h"
+#include "store/db.h"
+
+namespace magpie {
+
+// Holds the lock of the shard that owns one key.
+struct KeyLock {
+  KeyLock(Db& db, std::string_view key)
+      : ref(KeyRef::Of(key)), shard(db.shard_for(ref)), lock(shard.mu()) {}
+  KeyRef ref;
+  Shard& shard;
+  std::lock_guard<std::mutex> lock;
+};
+
+// Holds the locks of every shard owning any of the keys (several databases
+// allowed), taken in the global order.
+class KeysLock {
+ public:
+  KeysLock() = default;
+  void Add(Db& db, std::string_view key) {
+    refs_.push_back(KeyRef::Of(key));
+    shards_.push_back(&db.shard_for(refs_.back()));
+    set_.Add(shards_.back());
+  }
+  void Lock() { set_.Lock(); }
+  const KeyRef& ref(size_t i) const { return refs_[i]; }
+  Shard& shard(size_t i) { return *shards_[i]; }
+  size_t size() const { return refs_.size(); }
+
+ private:
+  std::vector<KeyRef> refs_;
+  std::vector<Shard*> shards_;
+  ShardSet set_;
+};
+
+inline uint32_t LruClock(int64_t now_ms) { return static_cast<uint32_t>(now_ms / 1000); }
+
+// Lookup for reading: counts keyspace hits/misses and touches the LRU clock.
+inline Entry* LookupRead(Shard& shard, const KeyRef& ref, int64_t now_ms) {
+  Entry* e = shard.Find(ref, now_ms);
+  if (e == nullptr) {
+    LocalStats().keyspace_misses.Add();
+  } else {
+    LocalStats().keyspace_hits.Add();
+    e->set_lru(LruClock(now_ms));
+  }
+  return e;
+}
+
+// Lookup for writing: no hit/miss accounting.
+inline Entry* LookupWrite(Shard& shard, const KeyRef& ref, int64_t now_ms) {
+  Entry* e = shard.Find(ref, now_ms);
+  if (e != nullptr) e->set_lru(LruClock(now_ms));
+  return e;
+}
+
+// Parses an integer argument or replies with `error`.
+inline std::optional<int64_t> IntArg(CommandContext& c, std::string_view s,
+                                     std::string_view error = err::kNotInt) {
+  auto v = ParseInt64(s);
+  if (!v) c.reply.Error(error);
+  return v;
+}
+
+// Parses a database index argument as SELECT/MOVE/COPY do.
+inline std::optional<int> DbIndexArg(CommandContext& c, std::string_view s) {
+  auto v = ParseInt64(s);
+  if (!v || *v < INT32_MIN || *v > INT32_MAX) {
+    c.reply.Error(err::kNotInt);
+    return std::nullopt;
+  }
+  if (*v < 0 || *v >= c.server.keyspace().count()) {
+    c.reply.Error(err::kDbRange);
+    return std::nullopt;
+  }
+  return static_cast<int>(*v);
+}
+
+}  // namespace magpie

@@ -1,0 +1,41 @@
+// Per-thread counters. Each worker bumps its own copy without atomic
+// read-modify-write (one writer per copy); INFO sums every registered copy.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+
+namespace magpie {
+
+struct Counter {
+  std::atomic<uint64_t> v{0};
+  void Add(uint64_t n = 1) { v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  uint64_t Get() const { return v.load(std::memory_order_relaxed); }
+  void Reset() { v.store(0, std::memory_order_relaxed); }
+};
+
+struct ThreadStats {
+  Counter keyspace_hits;
+  Counter keyspace_misses;
+  Counter expired_keys;
+  Counter expired_stale_samples;  // active-expiry samples that were expired
+  Counter expire_samples;         // active-expiry samples taken
+  Counter commands;
+  Counter connections_received;
+  Counter rejected_connections;
+  Counter net_input_bytes;
+  Counter net_output_bytes;
+  Counter unexpected_error_replies;
+  Counter total_error_replies;
+  Counter client_qbuf_limit_disconnections;
+  Counter client_outbuf_limit_disconnections;
+};
+
+// The calling thread's counters (registered on first use).
+ThreadStats& LocalStats();
+// Calls f on every thread's counters.
+void ForEachStats(const std::function<void(const ThreadStats&)>& f);
+void ResetAllStats();
+
+}  // namespace magpie

@@ -1,0 +1,320 @@
+#include "server/connection.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
+#include "commands/command.h"
+#include "common/stats.h"
+#include "common/util.h"
+#include "server/log.h"
+#include "server/server.h"
+#include "server/worker.h"
+
+namespace magpie {
+
+namespace {
+constexpr size_t kReadChunk = 16 * 1024;
+// Read at most this much per round before running the commands it holds, so
+// a huge pipeline is executed while it streams in rather than buffered whole.
+constexpr size_t kReadRound = 256 * 1024;
+constexpr size_t kKeepOutputCapacity = 64 * 1024;
+}  // namespace
+
+Connection::Connection(Worker& worker, int fd, uint64_t id, std::string addr, std::string laddr)
+    : worker_(worker),
+      fd_(fd),
+      id_(id),
+      addr_(std::move(addr)),
+      laddr_(std::move(laddr)),
+      created_ms_(NowMs()),
+      reply_(&out_) {
+  last_interaction_ms_ = created_ms_;
+  set_authenticated(server().config().requirepass().empty());
+}
+
+Connection::~Connection() { close(fd_); }
+
+Server& Connection::server() { return worker_.server(); }
+
+void Connection::set_resp(int v) {
+  resp_ = v;
+  resp_atomic_.store(v, std::memory_order_relaxed);
+  reply_.set_resp3(v == 3);
+}
+
+void Connection::set_authenticated(bool v) {
+  authenticated_ = v;
+  parser_.set_authenticated(v);
+}
+
+void Connection::ResetState() {
+  set_db(0);
+  set_resp(2);
+  reply_mode_ = ReplyMode::kOn;
+  no_evict_ = false;
+  {
+    std::lock_guard<std::mutex> lk(server().registry_mu());
+    name.clear();
+  }
+  set_authenticated(server().config().requirepass().empty());
+}
+
+bool Connection::OnReadable() {
+  while (!paused_) {
+    size_t got = 0;
+    bool again = false;
+    while (got < kReadRound) {
+      size_t want = kReadChunk;
+      size_t wanted = parser_.bytes_wanted();
+      if (wanted > in_.size()) want = std::max(want, std::min<size_t>(wanted - in_.size(), kReadRound));
+      char* space = in_.WritableSpace(want);
+      ssize_t n = read(fd_, space, in_.writable());
+      if (n > 0) {
+        in_.Commit(static_cast<size_t>(n));
+        got += static_cast<size_t>(n);
+        continue;
+      }
+      if (n == 0) return false;  // peer closed
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        again = true;
+        break;
+      }
+      return false;
+    }
+    if (got > 0) {
+      LocalStats().net_input_bytes.Add(got);
+      last_interaction_ms_.store(NowMs(), std::memory_order_relaxed);
+    }
+    if (static_cast<int64_t>(in_.size()) > server().config().client_query_buffer_limit.load()) {
+      LOG_WARNING("Closing client that reached max query buffer length: id=%llu addr=%s (qbuf initial bytes: %zu)",
+                  static_cast<unsigned long long>(id_), addr_.c_str(), in_.size());
+      LocalStats().client_qbuf_limit_disconnections.Add();
+      return false;
+    }
+    bool ok = ProcessInput();
+    if (!Flush() || !ok) return false;
+    if (close_after_reply_ && out_sent_ == out_.size()) return false;
+    if (!CheckOutputLimits()) return false;
+    if (again) break;
+  }
+  PublishInfo();
+  return true;
+}
+
+bool Connection::OnWritable() {
+  if (!Flush()) return false;
+  if (close_after_reply_ && out_sent_ == out_.size()) return false;
+  return true;
+}
+
+bool Connection::Resume() {
+  paused_ = false;
+  bool ok = ProcessInput();
+  if (!Flush() || !ok) return false;
+  if (close_after_reply_ && out_sent_ == out_.size()) return false;
+  if (paused_) return true;
+  // Bytes may have arrived while paused (edge-triggered: no new event).
+  return OnReadable();
+}
+
+bool Connection::ProcessInput() {
+  parser_.set_max_bulk_len(server().config().proto_max_bulk_len.load(std::memory_order_relaxed));
+  while (!in_.empty() && !close_after_reply_ && !paused_) {
+    size_t consumed = 0;
+    RespParser::Status st = parser_.Parse(in_.data(), in_.size(), &consumed, &args_);
+    if (st == RespParser::Status::kNeedMore) break;
+    if (st == RespParser::Status::kError) {
+      reply_.Error("ERR " + parser_.error());
+      LOG_VERBOSE("Protocol error (%s) from client: id=%llu addr=%s", parser_.error().c_str(),
+                  static_cast<unsigned long long>(id_), addr_.c_str());
+      in_.Consume(in_.size());
+      close_after_reply_ = true;
+      return true;
+    }
+    if (!args_.empty()) {
+      Execute(args_);
+      if (paused_) break;  // the command stays in the buffer until resumed
+    }
+    in_.Consume(consumed);
+  }
+  if (in_.empty()) in_.ShrinkIfEmpty(kReadRound);
+  return true;
+}
+
+bool Connection::ShouldPostpone(const CommandSpec& spec) const {
+  PauseState& p = const_cast<Connection*>(this)->server().pause();
+  int type = p.type.load(std::memory_order_relaxed);
+  if (type == PauseState::kNone) return false;
+  if (NowMs() >= p.until_ms.load(std::memory_order_relaxed)) return false;
+  if (type == PauseState::kAll) return true;
+  return (spec.flags & (kCmdWrite | kCmdMayReplicate)) != 0;
+}
+
+void Connection::Execute(const std::vector<std::string_view>& args) {
+  char lower[64];
+  std::string_view name = args[0];
+  std::string lower_long;
+  std::string_view key;
+  if (name.size() < sizeof(lower)) {
+    for (size_t i = 0; i < name.size(); ++i) {
+      char c = name[i];
+      lower[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    }
+    key = std::string_view(lower, name.size());
+  } else {
+    lower_long = ToLower(name);
+    key = lower_long;
+  }
+  ThreadStats& stats = LocalStats();
+  stats.commands.Add();
+
+  if (key == "quit") {
+    reply_.Ok();
+    close_after_reply_ = true;
+    return;
+  }
+  const CommandSpec* spec = server().commands().Find(key);
+  size_t errors_before = reply_.errors();
+  auto reject = [&](std::string_view msg, const CommandSpec* s) {
+    reply_.Error(msg);
+    if (s != nullptr) worker_.command_stats()[static_cast<size_t>(s->id)].rejected_calls.Add();
+    std::lock_guard<std::mutex> lk(worker_.errors_mu());
+    ++worker_.error_counts()[std::string(reply_.last_error_code())];
+  };
+  if (spec == nullptr) {
+    reject(UnknownCommandError(args), nullptr);
+    return;
+  }
+  if (!spec->subcommands.empty() && args.size() >= 2) {
+    std::string sub = ToLower(args[1]);
+    const CommandSpec* s = spec->FindSub(sub);
+    if (s == nullptr) {
+      reject(UnknownSubcommandError(args[1], spec->name), nullptr);
+      return;
+    }
+    spec = s;
+  }
+  int argc = static_cast<int>(args.size());
+  if ((spec->arity > 0 && spec->arity != argc) || argc < -spec->arity) {
+    reject(WrongArityError(*spec), spec);
+    return;
+  }
+  if (!authenticated_ && !(spec->flags & kCmdNoAuth)) {
+    reject(err::kNoAuth, spec);
+    return;
+  }
+  if (ShouldPostpone(*spec)) {
+    paused_ = true;
+    worker_.AddPaused(this);
+    return;
+  }
+
+  ReplyMode mode_before = reply_mode_;
+  size_t mark = out_.size();
+  int64_t start = MonotonicUs();
+  CommandContext ctx{server(), *this, reply_, args, *spec, NowMs()};
+  last_cmd_.store(spec->id, std::memory_order_relaxed);
+  spec->handler(ctx);
+  int64_t elapsed = MonotonicUs() - start;
+
+  CommandStats& cs = worker_.command_stats()[static_cast<size_t>(spec->id)];
+  cs.calls.Add();
+  cs.usec.Add(static_cast<uint64_t>(elapsed));
+  if (reply_.errors() > errors_before) {
+    cs.failed_calls.Add();
+    std::lock_guard<std::mutex> lk(worker_.errors_mu());
+    ++worker_.error_counts()[std::string(reply_.last_error_code())];
+  }
+
+  if (reply_mode_ == ReplyMode::kOff) {
+    out_.resize(mark);
+  } else if (reply_mode_ == ReplyMode::kSkipThis) {
+    out_.resize(mark);
+    reply_mode_ = ReplyMode::kSkipNext;
+  } else if (mode_before == ReplyMode::kSkipNext && reply_mode_ == ReplyMode::kSkipNext) {
+    out_.resize(mark);
+    reply_mode_ = ReplyMode::kOn;
+  }
+}
+
+bool Connection::Flush() {
+  while (out_sent_ < out_.size()) {
+    ssize_t n = send(fd_, out_.data() + out_sent_, out_.size() - out_sent_, MSG_NOSIGNAL);
+    if (n > 0) {
+      out_sent_ += static_cast<size_t>(n);
+      LocalStats().net_output_bytes.Add(static_cast<uint64_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    return false;
+  }
+  if (out_sent_ == out_.size()) {
+    out_.clear();
+    out_sent_ = 0;
+    if (out_.capacity() > kKeepOutputCapacity) std::string().swap(out_);
+  } else if (out_sent_ > kKeepOutputCapacity && out_sent_ * 2 > out_.size()) {
+    out_.erase(0, out_sent_);
+    out_sent_ = 0;
+  }
+  obuf_.store(out_.size() - out_sent_, std::memory_order_relaxed);
+  return true;
+}
+
+bool Connection::CheckOutputLimits() {
+  size_t pending = out_.size() - out_sent_;
+  const OutputBufferLimit& lim =
+      server().config().obuf_limits[static_cast<int>(ClientClass::kNormal)];
+  int64_t hard = lim.hard.load(std::memory_order_relaxed);
+  int64_t soft = lim.soft.load(std::memory_order_relaxed);
+  bool over_hard = hard > 0 && static_cast<int64_t>(pending) > hard;
+  bool over_soft = false;
+  if (soft > 0 && static_cast<int64_t>(pending) > soft) {
+    int64_t now = NowMs();
+    if (soft_limit_since_ms == 0) soft_limit_since_ms = now;
+    over_soft = now - soft_limit_since_ms > lim.soft_seconds.load() * 1000;
+  } else {
+    soft_limit_since_ms = 0;
+  }
+  if (over_hard || over_soft) {
+    LOG_WARNING("Client id=%llu addr=%s closed for overcoming of output buffer limits.",
+                static_cast<unsigned long long>(id_), addr_.c_str());
+    LocalStats().client_outbuf_limit_disconnections.Add();
+    return false;
+  }
+  return true;
+}
+
+void Connection::PublishInfo() {
+  qbuf_.store(in_.size(), std::memory_order_relaxed);
+  qbuf_free_.store(in_.writable(), std::memory_order_relaxed);
+}
+
+std::string Connection::FlagsString() const { return paused_ ? "N" : "N"; }
+
+std::string Connection::InfoLine(int64_t now_ms) const {
+  int cmd = last_command_id();
+  std::string cmd_name = cmd < 0 ? "NULL" : const_cast<Connection*>(this)->server().commands().by_id()[static_cast<size_t>(cmd)]->name;
+  size_t qbuf = query_buffer_bytes(), qfree = query_buffer_free(), obl = output_bytes();
+  char buf[1024];
+  snprintf(buf, sizeof(buf),
+           "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=0 psub=0 "
+           "ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=0 obl=%zu "
+           "oll=0 omem=%zu tot-mem=%zu events=r cmd=%s user=default redir=-1 resp=%d",
+           static_cast<unsigned long long>(id_), addr_.c_str(), laddr_.c_str(), fd_, name.c_str(),
+           static_cast<long long>((now_ms - created_ms_) / 1000),
+           static_cast<long long>((now_ms - last_interaction_ms()) / 1000), FlagsString().c_str(),
+           db(), qbuf, qfree, qbuf + qfree, obl, obl, qbuf + qfree + obl + sizeof(Connection),
+           cmd_name.c_str(), resp_version());
+  std::string line = buf;
+  if (!lib_name.empty() || !lib_ver.empty()) {
+    line += " lib-name=" + lib_name + " lib-ver=" + lib_ver;
+  }
+  return line;
+}
+
+}  // namespace magpie

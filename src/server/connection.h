@@ -1,0 +1,123 @@
+// Connection: one client socket, owned by the worker that accepted it.
+//
+// Reads append to the input buffer; every complete command in it is parsed
+// and executed before a single write of all their replies. Only the owning
+// worker touches the buffers and parser. Fields other threads read for
+// CLIENT LIST are atomics; the name and library info are guarded by the
+// server's registry mutex.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/buffer.h"
+#include "protocol/reply.h"
+#include "protocol/resp_parser.h"
+
+namespace magpie {
+
+class Worker;
+class Server;
+struct CommandSpec;
+
+class Connection {
+ public:
+  enum class ReplyMode { kOn, kOff, kSkipNext, kSkipThis };
+
+  Connection(Worker& worker, int fd, uint64_t id, std::string addr, std::string laddr);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Event handlers called by the worker. They return false once the
+  // connection must be closed.
+  bool OnReadable();
+  bool OnWritable();
+  // Runs buffered commands (after a pause ends); false if it must close.
+  bool Resume();
+
+  uint64_t id() const { return id_; }
+  int fd() const { return fd_; }
+  Worker& worker() { return worker_; }
+  Server& server();
+  const std::string& addr() const { return addr_; }
+  const std::string& laddr() const { return laddr_; }
+  int64_t created_ms() const { return created_ms_; }
+
+  int db() const { return db_.load(std::memory_order_relaxed); }
+  void set_db(int db) { db_.store(db, std::memory_order_relaxed); }
+  int resp() const { return resp_; }
+  void set_resp(int v);
+  bool authenticated() const { return authenticated_; }
+  void set_authenticated(bool v);
+  void set_reply_mode(ReplyMode m) { reply_mode_ = m; }
+  bool no_evict() const { return no_evict_; }
+  void set_no_evict(bool v) { no_evict_ = v; }
+  void CloseAfterReply() { close_after_reply_ = true; }
+  bool paused() const { return paused_; }
+  // Resets to a fresh client's state (RESET).
+  void ResetState();
+
+  // Name and library info, guarded by Server::registry_mu().
+  std::string name;
+  std::string lib_name;
+  std::string lib_ver;
+
+  // For CLIENT LIST from any thread.
+  int64_t last_interaction_ms() const { return last_interaction_ms_.load(std::memory_order_relaxed); }
+  int last_command_id() const { return last_cmd_.load(std::memory_order_relaxed); }
+  size_t query_buffer_bytes() const { return qbuf_.load(std::memory_order_relaxed); }
+  size_t query_buffer_free() const { return qbuf_free_.load(std::memory_order_relaxed); }
+  size_t output_bytes() const { return obuf_.load(std::memory_order_relaxed); }
+  int resp_version() const { return resp_atomic_.load(std::memory_order_relaxed); }
+  std::string FlagsString() const;
+  // One CLIENT LIST line (without the trailing newline). Call with the
+  // registry mutex held.
+  std::string InfoLine(int64_t now_ms) const;
+
+  // Set by CLIENT KILL from any thread; the owner closes the connection.
+  std::atomic<bool> kill_requested{false};
+  // Output soft-limit tracking: when the soft limit was first exceeded.
+  int64_t soft_limit_since_ms = 0;
+
+ private:
+  bool ReadInput();
+  // Parses and runs complete commands; false when the client must close.
+  bool ProcessInput();
+  void Execute(const std::vector<std::string_view>& args);
+  bool ShouldPostpone(const CommandSpec& spec) const;
+  bool Flush();
+  bool CheckOutputLimits();
+  void PublishInfo();
+
+  Worker& worker_;
+  int fd_;
+  uint64_t id_;
+  std::string addr_, laddr_;
+  int64_t created_ms_;
+
+  IoBuffer in_;
+  std::string out_;
+  size_t out_sent_ = 0;
+  RespParser parser_;
+  ReplyBuilder reply_;
+  std::vector<std::string_view> args_;
+
+  int resp_ = 2;
+  bool authenticated_ = true;
+  bool close_after_reply_ = false;
+  bool paused_ = false;
+  bool no_evict_ = false;
+  ReplyMode reply_mode_ = ReplyMode::kOn;
+
+  std::atomic<int> db_{0};
+  std::atomic<int> resp_atomic_{2};
+  std::atomic<int64_t> last_interaction_ms_{0};
+  std::atomic<int> last_cmd_{-1};
+  std::atomic<size_t> qbuf_{0}, qbuf_free_{0}, obuf_{0};
+};
+
+}  // namespace magpie

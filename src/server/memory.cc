@@ -1,0 +1,64 @@
+#include "server/memory.h"
+
+#include <malloc.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+
+#ifdef MAGPIE_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
+namespace magpie {
+
+namespace {
+std::atomic<size_t> g_peak{0};
+
+size_t ReadRss() {
+  FILE* f = fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  unsigned long size = 0, resident = 0;
+  int n = fscanf(f, "%lu %lu", &size, &resident);
+  fclose(f);
+  return n == 2 ? resident * static_cast<size_t>(sysconf(_SC_PAGESIZE)) : 0;
+}
+}  // namespace
+
+const char* AllocatorName() {
+#ifdef MAGPIE_JEMALLOC
+  return "jemalloc-5.3.0";
+#else
+  return "libc";
+#endif
+}
+
+MemoryStats ReadMemoryStats() {
+  MemoryStats m;
+#ifdef MAGPIE_JEMALLOC
+  uint64_t epoch = 1;
+  size_t sz = sizeof(epoch);
+  mallctl("epoch", &epoch, &sz, &epoch, sz);
+  size_t v = 0;
+  sz = sizeof(v);
+  if (mallctl("stats.allocated", &v, &sz, nullptr, 0) == 0) m.allocated = v;
+  if (mallctl("stats.active", &v, &sz, nullptr, 0) == 0) m.active = v;
+  if (mallctl("stats.resident", &v, &sz, nullptr, 0) == 0) m.resident = v;
+#else
+  struct mallinfo2 mi = mallinfo2();
+  m.allocated = mi.uordblks + mi.hblkhd;
+  m.active = m.allocated;
+  m.resident = m.allocated;
+#endif
+  m.rss = ReadRss();
+  size_t peak = g_peak.load();
+  while (m.allocated > peak && !g_peak.compare_exchange_weak(peak, m.allocated)) {
+  }
+  m.peak = std::max(peak, m.allocated);
+  return m;
+}
+
+void UpdateMemoryPeak() { ReadMemoryStats(); }
+
+}  // namespace magpie

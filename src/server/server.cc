@@ -1,0 +1,227 @@
+#include "server/server.h"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <random>
+
+#include "commands/command.h"
+#include "common/stats.h"
+#include "common/util.h"
+#include "server/connection.h"
+#include "server/log.h"
+#include "server/memory.h"
+#include "server/worker.h"
+
+namespace magpie {
+
+namespace {
+
+std::string RandomHex(size_t n) {
+  std::random_device rd;
+  std::string s;
+  static const char kHex[] = "0123456789abcdef";
+  for (size_t i = 0; i < n; ++i) s.push_back(kHex[rd() % 16]);
+  return s;
+}
+
+// Creates a listening socket; returns -1 and fills *err on failure.
+int ListenOn(const std::string& addr, int port, int backlog, std::string* err) {
+  bool v6 = addr.find(':') != std::string::npos;
+  std::string host = addr == "*" ? "0.0.0.0" : addr == "::*" ? "::" : addr;
+  addrinfo hints{}, *res = nullptr;
+  hints.ai_family = v6 ? AF_INET6 : AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST;
+  std::string service = std::to_string(port);
+  int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &res);
+  if (rc != 0) {
+    *err = gai_strerror(rc);
+    return -1;
+  }
+  int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    *err = std::string("socket: ") + strerror(errno);
+    freeaddrinfo(res);
+    return -1;
+  }
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (v6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  if (bind(fd, res->ai_addr, res->ai_addrlen) != 0) {
+    *err = std::string("bind: ") + strerror(errno);
+    close(fd);
+    freeaddrinfo(res);
+    return -1;
+  }
+  freeaddrinfo(res);
+  if (listen(fd, backlog) != 0) {
+    *err = std::string("listen: ") + strerror(errno);
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace
+
+Server::Server(std::unique_ptr<Config> config)
+    : config_(std::move(config)),
+      keyspace_(std::make_unique<Keyspace>(static_cast<int>(config_->databases.load()))),
+      commands_(std::make_unique<CommandRegistry>()),
+      start_time_ms_(NowMs()),
+      run_id_(RandomHex(40)) {
+  std::random_device rd;
+  SeedKeyHash((static_cast<uint64_t>(rd()) << 32) ^ rd());
+}
+
+Server::~Server() {
+  workers_.clear();
+  for (int fd : listen_fds_) close(fd);
+}
+
+void Server::Register(Connection* c) {
+  std::lock_guard<std::mutex> lk(registry_mu_);
+  clients_[c->id()] = c;
+  connected_clients_.fetch_add(1);
+}
+
+void Server::Unregister(Connection* c) {
+  std::lock_guard<std::mutex> lk(registry_mu_);
+  if (clients_.erase(c->id()) > 0) connected_clients_.fetch_sub(1);
+}
+
+void Server::WakeAllWorkers() {
+  for (auto& w : workers_) w->Wake();
+}
+
+void Server::Unpause() {
+  pause_.type.store(PauseState::kNone);
+  pause_.until_ms.store(0);
+  WakeAllWorkers();
+}
+
+void Server::RequestShutdown(int exit_code) {
+  exit_code_.store(exit_code);
+  shutdown_.store(true);
+  WakeAllWorkers();
+  kill(getpid(), SIGUSR1);  // wakes the main thread's sigtimedwait
+}
+
+bool Server::Listen() {
+  int port = static_cast<int>(config_->port.load());
+  if (port == 0) {
+    LOG_WARNING("port 0: not listening on TCP");
+    return true;
+  }
+  for (const std::string& raw : config_->bind()) {
+    bool optional = !raw.empty() && raw[0] == '-';
+    std::string addr = optional ? raw.substr(1) : raw;
+    std::string err;
+    int fd = ListenOn(addr, port, static_cast<int>(config_->tcp_backlog.load()), &err);
+    if (fd < 0) {
+      if (optional) continue;
+      LOG_WARNING("Warning: Could not create server TCP listening socket %s:%d: %s", addr.c_str(),
+                  port, err.c_str());
+      LOG_WARNING("Failed listening on port %d (tcp), aborting.", port);
+      return false;
+    }
+    listen_fds_.push_back(fd);
+  }
+  tcp_port_ = port;
+  return true;
+}
+
+void Server::WritePidFile() {
+  std::string path = config_->pidfile();
+  if (path.empty()) return;
+  std::ofstream f(path, std::ios::trunc);
+  if (!f) {
+    LOG_WARNING("Failed to write PID file: %s", strerror(errno));
+    return;
+  }
+  f << getpid() << "\n";
+}
+
+void Server::SampleMetrics() {
+  int64_t now = NowMs();
+  uint64_t cmds = 0, in = 0, out = 0;
+  ForEachStats([&](const ThreadStats& s) {
+    cmds += s.commands.Get();
+    in += s.net_input_bytes.Get();
+    out += s.net_output_bytes.Get();
+  });
+  if (sample_time_ms_ != 0 && now > sample_time_ms_) {
+    int64_t dt = now - sample_time_ms_;
+    auto rate = [dt](uint64_t a, uint64_t b) {
+      return a >= b ? static_cast<int64_t>((a - b) * 1000 / static_cast<uint64_t>(dt)) : 0;
+    };
+    ops_samples_[sample_idx_] = rate(cmds, sample_cmds_);
+    in_samples_[sample_idx_] = rate(in, sample_in_);
+    out_samples_[sample_idx_] = rate(out, sample_out_);
+    sample_idx_ = (sample_idx_ + 1) % kSamples;
+    int64_t so = 0, si = 0, su = 0;
+    for (int i = 0; i < kSamples; ++i) {
+      so += ops_samples_[i];
+      si += in_samples_[i];
+      su += out_samples_[i];
+    }
+    inst_ops_ = so / kSamples;
+    inst_in_ = si / kSamples;
+    inst_out_ = su / kSamples;
+  }
+  sample_time_ms_ = now;
+  sample_cmds_ = cmds;
+  sample_in_ = in;
+  sample_out_ = out;
+}
+
+int Server::Run() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  if (!config_->save().empty()) {
+    LOG_WARNING("save points '%s' are accepted but persistence is not implemented yet: nothing is "
+                "written to disk", config_->save().c_str());
+  }
+  if (!Listen()) return 1;
+  WritePidFile();
+  int n = static_cast<int>(config_->threads.load());
+  for (int i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(*this, i));
+  for (auto& w : workers_) w->Start();
+  LOG_NOTICE("Server initialized with %d worker thread%s, %d databases of %u shards", n,
+             n == 1 ? "" : "s", keyspace_->count(), kNumShards);
+  LOG_NOTICE("Ready to accept connections tcp");
+
+  while (!shutdown_.load()) {
+    timespec ts{0, 100 * 1000 * 1000};
+    int sig = sigtimedwait(&set, nullptr, &ts);
+    if (sig == SIGINT || sig == SIGTERM) {
+      LOG_WARNING("Received %s scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      shutdown_.store(true);
+      WakeAllWorkers();
+    }
+    SampleMetrics();
+    UpdateMemoryPeak();
+  }
+  LOG_WARNING("User requested shutdown...");
+  for (auto& w : workers_) w->Join();
+  workers_.clear();
+  std::string pidfile = config_->pidfile();
+  if (!pidfile.empty()) unlink(pidfile.c_str());
+  LOG_WARNING("Magpie is now ready to exit, bye bye...");
+  return exit_code_.load();
+}
+
+}  // namespace magpie

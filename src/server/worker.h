@@ -1,0 +1,80 @@
+// Worker: one thread, one epoll loop, the connections it accepted.
+//
+// Every worker polls the shared listening sockets (EPOLLEXCLUSIVE, so one
+// worker wakes per connection) and owns the connections it accepts for their
+// whole life. Other threads reach a worker only through Post(), which queues
+// a task and wakes the loop through an eventfd; a worker never touches
+// another worker's sockets. The loop's cron runs active expiry and table
+// migration for the shards assigned to this worker, idle timeouts and
+// output-buffer soft limits.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "common/stats.h"
+
+namespace magpie {
+
+class Server;
+class Connection;
+
+// Per-command counters of one worker (INFO commandstats).
+struct CommandStats {
+  Counter calls, usec, rejected_calls, failed_calls;
+};
+
+class Worker {
+ public:
+  Worker(Server& server, int index);
+  ~Worker();
+
+  void Start();
+  void Join();
+  // Runs `task` on this worker's thread soon. Thread-safe.
+  void Post(std::function<void()> task);
+  void Wake();
+
+  Server& server() { return server_; }
+  int index() const { return index_; }
+  std::vector<CommandStats>& command_stats() { return cmd_stats_; }
+  const std::vector<CommandStats>& command_stats() const { return cmd_stats_; }
+  // Error replies by code (INFO errorstats); guarded by errors_mu().
+  std::unordered_map<std::string, uint64_t>& error_counts() { return error_counts_; }
+  std::mutex& errors_mu() { return errors_mu_; }
+
+  // Called by a connection that stopped because of CLIENT PAUSE.
+  void AddPaused(Connection* c) { paused_.push_back(c); }
+  // Closes a connection owned by this worker (on this thread).
+  void Close(Connection* c);
+
+ private:
+  void Loop();
+  void Accept(int listen_fd);
+  void HandleEvent(void* tag, uint32_t events);
+  void RunTasks();
+  void Cron();
+  void ResumePaused();
+
+  Server& server_;
+  int index_;
+  int epfd_ = -1;
+  int evfd_ = -1;
+  std::thread thread_;
+  std::unordered_map<uint64_t, Connection*> conns_;
+  std::vector<Connection*> paused_;
+  std::vector<CommandStats> cmd_stats_;
+  std::mutex errors_mu_;
+  std::unordered_map<std::string, uint64_t> error_counts_;
+
+  std::mutex tasks_mu_;
+  std::vector<std::function<void()>> tasks_;
+  int64_t next_cron_us_ = 0;
+  // Position of the active-expiry walk over this worker's shards.
+  size_t expire_cursor_ = 0;
+};
+
+}  // namespace magpie

@@ -1,0 +1,194 @@
+#include "store/db.h"
+
+#include <algorithm>
+
+#include "common/stats.h"
+#include "common/util.h"
+
+namespace magpie {
+
+KeyRef KeyRef::Of(std::string_view key) {
+  return KeyRef{key, HashKey(key), KeySlot(key) & (kNumShards - 1)};
+}
+
+Shard::~Shard() { FreeTable(&table_); }
+
+void FreeTable(Table* t) {
+  t->ForEach([](Entry* e) { Entry::Free(e); });
+  t->Clear();
+}
+
+uint64_t Shard::NextRandom() {
+  // xorshift64*: cheap, good enough for sampling.
+  rng_ ^= rng_ >> 12;
+  rng_ ^= rng_ << 25;
+  rng_ ^= rng_ >> 27;
+  return rng_ * 2685821657736338717ULL;
+}
+
+void Shard::UpdateCounts() {
+  size_.store(table_.size(), std::memory_order_relaxed);
+  expires_.store(volatile_.size(), std::memory_order_relaxed);
+}
+
+void Shard::AddVolatile(Entry* e) {
+  e->set_volatile_index(static_cast<uint32_t>(volatile_.size()));
+  volatile_.push_back(e);
+}
+
+void Shard::RemoveVolatile(Entry* e) {
+  uint32_t i = e->volatile_index();
+  Entry* last = volatile_.back();
+  volatile_[i] = last;
+  last->set_volatile_index(i);
+  volatile_.pop_back();
+}
+
+void Shard::DeleteExpired(Entry* e, const KeyRef& k) {
+  table_.Remove(k.key, k.hash);
+  RemoveVolatile(e);
+  Entry::Free(e);
+  UpdateCounts();
+  LocalStats().expired_keys.Add();
+}
+
+Entry* Shard::Find(const KeyRef& k, int64_t now_ms) {
+  Entry* e = table_.Find(k.key, k.hash);
+  if (e != nullptr && e->has_expire() && now_ms > e->expire_ms()) {
+    DeleteExpired(e, k);
+    return nullptr;
+  }
+  return e;
+}
+
+void Shard::Insert(const KeyRef& k, Entry* e) {
+  table_.Insert(e, k.hash);
+  if (e->has_expire()) AddVolatile(e);
+  UpdateCounts();
+}
+
+void Shard::Replace(Entry* old_e, Entry* new_e, const KeyRef& k) {
+  table_.Replace(old_e, new_e, k.hash);
+  if (old_e->has_expire()) RemoveVolatile(old_e);
+  if (new_e->has_expire()) AddVolatile(new_e);
+  Entry::Free(old_e);
+  UpdateCounts();
+}
+
+void Shard::Upsert(const KeyRef& k, Entry* e, int64_t now_ms) {
+  Entry* old = Find(k, now_ms);
+  if (old != nullptr) {
+    Replace(old, e, k);
+  } else {
+    Insert(k, e);
+  }
+}
+
+Entry* Shard::Detach(const KeyRef& k) {
+  Entry* e = table_.Remove(k.key, k.hash);
+  if (e != nullptr) {
+    if (e->has_expire()) RemoveVolatile(e);
+    UpdateCounts();
+  }
+  return e;
+}
+
+bool Shard::Erase(const KeyRef& k) {
+  Entry* e = Detach(k);
+  Entry::Free(e);
+  return e != nullptr;
+}
+
+Entry* Shard::SetExpire(Entry* e, const KeyRef& k, int64_t expire_ms) {
+  if (expire_ms >= 0 && e->has_expire()) {
+    e->set_expire_ms(expire_ms);
+    return e;
+  }
+  if (expire_ms < 0 && !e->has_expire()) return e;
+  Entry* moved = e->WithExpire(expire_ms);
+  Replace(e, moved, k);
+  return moved;
+}
+
+size_t Shard::ExpireCycle(int64_t now_ms, int64_t deadline_us) {
+  constexpr int kSamples = 20;
+  size_t deleted = 0;
+  ThreadStats& stats = LocalStats();
+  while (!volatile_.empty()) {
+    int expired = 0;
+    int samples = std::min<int>(kSamples, static_cast<int>(volatile_.size()));
+    for (int i = 0; i < samples && !volatile_.empty(); ++i) {
+      Entry* e = volatile_[NextRandom() % volatile_.size()];
+      if (now_ms > e->expire_ms()) {
+        KeyRef k{e->key(), HashKey(e->key()), 0};
+        DeleteExpired(e, k);
+        ++expired;
+      }
+    }
+    stats.expire_samples.Add(static_cast<uint64_t>(samples));
+    stats.expired_stale_samples.Add(static_cast<uint64_t>(expired));
+    deleted += static_cast<size_t>(expired);
+    // Stop when under a quarter of the sample was expired, as Redis does.
+    if (expired * 4 < samples || MonotonicUs() > deadline_us) break;
+  }
+  return deleted;
+}
+
+Entry* Shard::RandomEntry(int64_t now_ms) {
+  for (int tries = 0; tries < 100 && table_.size() > 0; ++tries) {
+    Entry* e = table_.Random(NextRandom());
+    if (e == nullptr) return nullptr;
+    if (e->has_expire() && now_ms > e->expire_ms()) {
+      KeyRef k{e->key(), HashKey(e->key()), 0};
+      DeleteExpired(e, k);
+      continue;
+    }
+    return e;
+  }
+  return nullptr;
+}
+
+void Shard::TakeAll(Table* out) {
+  out->Swap(table_);
+  volatile_.clear();
+  volatile_.shrink_to_fit();
+  UpdateCounts();
+}
+
+void Shard::SwapContents(Shard& other) {
+  table_.Swap(other.table_);
+  volatile_.swap(other.volatile_);
+  UpdateCounts();
+  other.UpdateCounts();
+}
+
+size_t Db::size() const {
+  size_t n = 0;
+  for (const Shard& s : shards_) n += s.size();
+  return n;
+}
+
+size_t Db::expires() const {
+  size_t n = 0;
+  for (const Shard& s : shards_) n += s.expires();
+  return n;
+}
+
+Keyspace::Keyspace(int databases) {
+  for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<Db>());
+}
+
+void ShardSet::Lock() {
+  std::sort(shards_.begin(), shards_.end());
+  shards_.erase(std::unique(shards_.begin(), shards_.end()), shards_.end());
+  for (Shard* s : shards_) s->mu().lock();
+  locked_ = true;
+}
+
+void ShardSet::Unlock() {
+  if (!locked_) return;
+  for (auto it = shards_.rbegin(); it != shards_.rend(); ++it) (*it)->mu().unlock();
+  locked_ = false;
+}
+
+}  // namespace magpie

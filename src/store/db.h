@@ -1,0 +1,139 @@
+// The keyspace: databases, each split into shards by Redis Cluster hash slot.
+//
+// A shard owns a mutex, its hash table and the array of its keys that carry
+// a TTL. Every access to a shard's table, entries and volatile array happens
+// with its mutex held. Commands lock the shards of their keys; several shards
+// are always locked in one global order (by address) through ShardSet, so
+// multi-key commands cannot deadlock, whatever databases they span.
+//
+// A cluster slot maps to exactly one shard (shard = slot mod kNumShards), so
+// a future slot migration moves whole shards' subsets without re-hashing.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <vector>
+
+#include "store/entry.h"
+#include "store/table.h"
+
+namespace magpie {
+
+constexpr uint32_t kNumShards = 64;  // per database; a power of two dividing 16384
+
+struct KeyRef {
+  std::string_view key;
+  uint64_t hash;
+  uint32_t shard;
+  static KeyRef Of(std::string_view key);
+};
+
+class Shard {
+ public:
+  Shard() = default;
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+  ~Shard();
+
+  std::mutex& mu() { return mu_; }
+
+  // All members below require mu() held.
+
+  // The live entry for the key, or nullptr. An expired entry is deleted on
+  // the way (lazy expiry) and counted in expired_keys.
+  Entry* Find(const KeyRef& k, int64_t now_ms);
+  // Adds an entry whose key is absent (after Find returned nullptr).
+  void Insert(const KeyRef& k, Entry* e);
+  // Puts `new_e` in place of `old_e` (same key) and frees `old_e`.
+  void Replace(Entry* old_e, Entry* new_e, const KeyRef& k);
+  // Inserts, or replaces whatever the key held.
+  void Upsert(const KeyRef& k, Entry* e, int64_t now_ms);
+  // Removes and frees the key's entry; false if it was absent.
+  bool Erase(const KeyRef& k);
+  // Removes the key's entry and hands it to the caller.
+  Entry* Detach(const KeyRef& k);
+
+  // Sets or clears (expire_ms < 0) the TTL of the key's entry; returns the
+  // entry, which may have moved.
+  Entry* SetExpire(Entry* e, const KeyRef& k, int64_t expire_ms);
+
+  // Active expiry: samples keys with a TTL and deletes the expired ones
+  // until few samples are expired or the deadline (monotonic µs) passes.
+  size_t ExpireCycle(int64_t now_ms, int64_t deadline_us);
+  // Random live entry, or nullptr if the shard is empty.
+  Entry* RandomEntry(int64_t now_ms);
+  // Moves a few slots of an in-progress table migration.
+  void RehashStep(size_t n) { table_.MigrateStep(n); }
+
+  // Moves everything out (for FLUSHDB); the caller frees with FreeTable().
+  void TakeAll(Table* out);
+  // Exchanges contents with another shard (SWAPDB).
+  void SwapContents(Shard& other);
+
+  const Table& table() const { return table_; }
+
+  // Readable without the lock (approximate while writers run).
+  size_t size() const { return size_.load(std::memory_order_relaxed); }
+  size_t expires() const { return expires_.load(std::memory_order_relaxed); }
+
+  uint64_t NextRandom();
+
+ private:
+  void AddVolatile(Entry* e);
+  void RemoveVolatile(Entry* e);
+  void UpdateCounts();
+  void DeleteExpired(Entry* e, const KeyRef& k);
+
+  std::mutex mu_;
+  Table table_;
+  std::vector<Entry*> volatile_;  // entries with a TTL; each knows its index
+  std::atomic<size_t> size_{0};
+  std::atomic<size_t> expires_{0};
+  uint64_t rng_ = 0x9E3779B97F4A7C15ULL;
+};
+
+// Frees every entry of a detached table.
+void FreeTable(Table* t);
+
+class Db {
+ public:
+  Shard& shard(uint32_t i) { return shards_[i]; }
+  Shard& shard_for(const KeyRef& k) { return shards_[k.shard]; }
+  size_t size() const;
+  size_t expires() const;
+
+ private:
+  Shard shards_[kNumShards];
+};
+
+class Keyspace {
+ public:
+  explicit Keyspace(int databases);
+  int count() const { return static_cast<int>(dbs_.size()); }
+  Db& db(int i) { return *dbs_[static_cast<size_t>(i)]; }
+
+ private:
+  std::vector<std::unique_ptr<Db>> dbs_;
+};
+
+// Locks a set of shards in one global order, unlocks on destruction.
+class ShardSet {
+ public:
+  ShardSet() = default;
+  ShardSet(const ShardSet&) = delete;
+  ShardSet& operator=(const ShardSet&) = delete;
+  ~ShardSet() { Unlock(); }
+
+  void Add(Shard* s) { shards_.push_back(s); }
+  void Lock();
+  void Unlock();
+
+ private:
+  std::vector<Shard*> shards_;
+  bool locked_ = false;
+};
+
+}  // namespace magpie

@@ -1,0 +1,112 @@
+// Entry: one key and its value in a single allocation.
+//
+//   [header 16 B][expire block 12 B, only if kHasExpire][key bytes][value bytes]
+//
+// The header holds the key and value lengths, the type, the encoding Redis
+// would report, flags and the access clock. Keys without a TTL pay nothing
+// for expiry; keys with one carry the absolute expire time and their index in
+// the shard's volatile-key array (so active expiry can sample them in O(1)
+// and remove them without a search). Strings are stored inline after the key;
+// an entry may have spare capacity after the value (left by APPEND/SETRANGE
+// growth), which malloc_usable_size reports.
+//
+// Entries are owned by exactly one shard's table and are only touched with
+// that shard's lock held.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace magpie {
+
+enum class ObjType : uint8_t { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHash = 4, kStream = 6 };
+
+// The encodings OBJECT ENCODING reports for strings.
+enum class Encoding : uint8_t { kRaw = 0, kInt = 1, kEmbStr = 8 };
+
+const char* TypeName(ObjType t);
+const char* EncodingName(Encoding e);
+
+// Hashes a key for the per-shard tables (xxh3 with a per-process seed).
+uint64_t HashKey(std::string_view key);
+void SeedKeyHash(uint64_t seed);
+
+class Entry {
+ public:
+  static constexpr uint8_t kHasExpire = 1;
+  static constexpr size_t kHeaderSize = 16;
+  static constexpr size_t kExpireBlockSize = 12;
+  // Longest string Redis ever stores as embstr.
+  static constexpr size_t kEmbStrMax = 44;
+
+  // Allocates a string entry. `expire_ms` < 0 means no TTL. `capacity`
+  // (>= value size) reserves room for growth.
+  static Entry* NewString(std::string_view key, std::string_view value, int64_t expire_ms,
+                          size_t capacity = 0);
+  // Copies this entry with a new value; keeps key, expire and clock.
+  Entry* WithValue(std::string_view value, size_t capacity = 0) const;
+  // Copies this entry with a TTL set (expire_ms >= 0) or removed (< 0).
+  Entry* WithExpire(int64_t expire_ms) const;
+  // Copies this entry under another key with an optional TTL.
+  Entry* CloneAs(std::string_view key, int64_t expire_ms) const;
+  static void Free(Entry* e);
+
+  std::string_view key() const { return {key_ptr(), key_len_}; }
+  std::string_view str() const { return {key_ptr() + key_len_, val_len_}; }
+  char* mutable_str() { return key_ptr() + key_len_; }
+  // Bytes available for the value without reallocating.
+  size_t str_capacity() const;
+  void set_str_len(size_t n) { val_len_ = static_cast<uint32_t>(n); }
+
+  ObjType type() const { return static_cast<ObjType>(type_); }
+  Encoding encoding() const { return static_cast<Encoding>(enc_); }
+  void set_encoding(Encoding e) { enc_ = static_cast<uint8_t>(e); }
+
+  bool has_expire() const { return flags_ & kHasExpire; }
+  int64_t expire_ms() const {
+    int64_t v;
+    memcpy(&v, block(), sizeof(v));
+    return v;
+  }
+  void set_expire_ms(int64_t v) { memcpy(block(), &v, sizeof(v)); }
+  uint32_t volatile_index() const {
+    uint32_t v;
+    memcpy(&v, block() + 8, sizeof(v));
+    return v;
+  }
+  void set_volatile_index(uint32_t i) { memcpy(block() + 8, &i, sizeof(i)); }
+
+  // Access clock in seconds (LRU), as Redis's 24-bit LRU clock.
+  uint32_t lru() const { return lru_; }
+  void set_lru(uint32_t v) { lru_ = v; }
+
+  // Bytes of memory this entry occupies (allocator's usable size).
+  size_t AllocatedSize() const;
+
+ private:
+  Entry() = default;
+  static Entry* Allocate(std::string_view key, size_t value_len, size_t capacity, bool expire);
+
+  char* block() { return reinterpret_cast<char*>(this) + kHeaderSize; }
+  const char* block() const { return reinterpret_cast<const char*>(this) + kHeaderSize; }
+  char* key_ptr() const {
+    return const_cast<char*>(reinterpret_cast<const char*>(this)) + kHeaderSize +
+           (has_expire() ? kExpireBlockSize : 0);
+  }
+
+  uint32_t key_len_;  // key bytes
+  uint32_t val_len_;  // string value bytes
+  uint8_t type_;      // ObjType
+  uint8_t enc_;       // Encoding reported by OBJECT ENCODING
+  uint8_t flags_;     // kHasExpire
+  uint8_t reserved_;  // room for future flags (memcached metadata, ...)
+  uint32_t lru_;      // last access, seconds
+};
+static_assert(sizeof(Entry) == Entry::kHeaderSize);
+
+// The encoding Redis gives a freshly set string value.
+Encoding StringEncodingFor(std::string_view value);
+
+}  // namespace magpie

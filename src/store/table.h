@@ -1,0 +1,146 @@
+// Table: the per-shard hash table from key to Entry*.
+//
+// Open addressing with linear probing over 8-byte slots. A slot holds the
+// entry pointer in its low 48 bits and 16 bits of the key's hash in its top
+// bits, so most mismatching probes are rejected without touching the entry.
+//
+// Growth never pauses: when the load passes 3/4 a table twice the size is
+// allocated and becomes the insert target, and the old array is migrated a
+// few slots per write (and in the background cron) until empty. Lookups
+// check both arrays while a migration runs. Deletes in the current array use
+// backward-shift deletion (no tombstones); deletes in the array being
+// migrated leave a tombstone, so the migration cursor never misses an entry.
+//
+// Home bucket = the top bits of the hash. Doubling the table therefore keeps
+// keys in the same order of hash prefix, and SCAN's cursor is a position in
+// hash-prefix space (48 bits), independent of the table's size: every key
+// present for a whole scan is returned even when the table grows or shrinks
+// in between.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "store/entry.h"
+
+namespace magpie {
+
+class Table {
+ public:
+  static constexpr uint64_t kCursorEnd = 1ULL << 48;
+
+  Table() = default;
+  ~Table();
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+
+  Entry* Find(std::string_view key, uint64_t hash) const;
+  // Inserts an entry whose key is absent.
+  void Insert(Entry* e, uint64_t hash);
+  // Points the slot holding `old_e` at `new_e` (same key).
+  void Replace(Entry* old_e, Entry* new_e, uint64_t hash);
+  // Removes the entry for `key`; returns it, or nullptr if absent.
+  Entry* Remove(std::string_view key, uint64_t hash);
+
+  size_t size() const { return size_; }
+  size_t capacity() const { return cur_.mask + 1 + (migrating() ? old_.mask + 1 : 0); }
+  bool migrating() const { return old_.slots != nullptr; }
+  // Moves up to `n` slots of the old array into the new one.
+  void MigrateStep(size_t n);
+
+  // Visits entries whose hash prefix lies in [cursor, next) where next
+  // covers about `count` buckets; returns next (kCursorEnd when done).
+  template <typename F>
+  uint64_t Scan(uint64_t cursor, size_t count, F&& visit) const;
+  // Picks a random entry (nullptr if empty) using `rnd` as randomness.
+  Entry* Random(uint64_t rnd) const;
+  template <typename F>
+  void ForEach(F&& visit) const;
+  // Drops all slots (entries are not freed: the owner frees them first).
+  void Clear();
+  void Swap(Table& other);
+
+  // Bytes used by the slot arrays.
+  size_t SlotBytes() const { return capacity() * sizeof(uint64_t); }
+
+ private:
+  struct Array {
+    uint64_t* slots = nullptr;
+    uint64_t mask = 0;  // capacity - 1 (capacity is a power of two), 0 when empty
+    uint32_t bits = 0;  // log2(capacity)
+    size_t live = 0;    // entries stored here
+    size_t Capacity() const { return slots ? mask + 1 : 0; }
+  };
+
+  static constexpr uint64_t kTombstone = 1;
+  static constexpr uint32_t kMinBits = 3;
+
+  static uint64_t Pack(Entry* e, uint64_t hash) {
+    return (hash << 48) | reinterpret_cast<uint64_t>(e);
+  }
+  static Entry* Ptr(uint64_t slot) { return reinterpret_cast<Entry*>(slot & ((1ULL << 48) - 1)); }
+  static bool Live(uint64_t slot) { return slot > kTombstone; }
+  static uint64_t Home(const Array& a, uint64_t hash) { return hash >> (64 - a.bits); }
+
+  static Array NewArray(uint32_t bits);
+  static void FreeArray(Array& a);
+  static uint64_t* Probe(const Array& a, std::string_view key, uint64_t hash);
+  static void InsertInto(Array& a, uint64_t packed, uint64_t hash);
+  static void BackwardShiftErase(Array& a, uint64_t pos);
+  void StartResize(uint32_t bits);
+  void MaybeResize();
+  template <typename F>
+  static void ScanArray(const Array& a, uint64_t lo, uint64_t hi, F& visit);
+
+  Array cur_;
+  Array old_;                // being migrated into cur_, slots == nullptr otherwise
+  uint64_t migrate_pos_ = 0;  // next slot of old_ to migrate
+  size_t size_ = 0;
+};
+
+template <typename F>
+void Table::ScanArray(const Array& a, uint64_t lo, uint64_t hi, F& visit) {
+  if (a.slots == nullptr || a.live == 0) return;
+  uint32_t shift = 48 - a.bits;
+  uint64_t start = lo >> shift;
+  uint64_t end = (hi + (1ULL << shift) - 1) >> shift;
+  uint64_t cap = a.mask + 1;
+  for (uint64_t i = 0, pos = start; i < cap; ++i, ++pos) {
+    uint64_t slot = a.slots[pos & a.mask];
+    if (slot == 0) {
+      if (pos >= end) break;
+      continue;
+    }
+    if (!Live(slot)) continue;
+    Entry* e = Ptr(slot);
+    uint64_t prefix = HashKey(e->key()) >> 16;
+    if (prefix >= lo && prefix < hi) visit(e);
+  }
+}
+
+template <typename F>
+uint64_t Table::Scan(uint64_t cursor, size_t count, F&& visit) const {
+  if (size_ == 0) return kCursorEnd;
+  uint32_t bits = cur_.bits > old_.bits ? cur_.bits : old_.bits;
+  uint64_t unit = 1ULL << (48 - bits);
+  // Aim at about `count` entries: buckets are at most 3/4 full.
+  uint64_t buckets = count < 1 ? 1 : count;
+  uint64_t hi = (cursor / unit + buckets) * unit;
+  if (hi > kCursorEnd || hi <= cursor) hi = kCursorEnd;
+  ScanArray(cur_, cursor, hi, visit);
+  ScanArray(old_, cursor, hi, visit);
+  return hi;
+}
+
+template <typename F>
+void Table::ForEach(F&& visit) const {
+  for (const Array* a : {&cur_, &old_}) {
+    if (a->slots == nullptr) continue;
+    for (uint64_t i = 0; i <= a->mask; ++i) {
+      if (Live(a->slots[i])) visit(Ptr(a->slots[i]));
+    }
+  }
+}
+
+}  // namespace magpie
