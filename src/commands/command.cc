@@ -25,7 +25,7 @@ std::vector<std::string> CommandSpec::FlagNames() const {
       {kCmdBlocking, "blocking"},   {kCmdLoading, "loading"},         {kCmdStale, "stale"},
       {kCmdSkipMonitor, "skip_monitor"}, {kCmdSkipSlowlog, "skip_slowlog"}, {kCmdFast, "fast"},
       {kCmdNoAuth, "no_auth"},      {kCmdMayReplicate, "may_replicate"}, {kCmdNoMulti, "no_multi"},
-      {kCmdAllowBusy, "allow_busy"}, {kCmdSentinel, "sentinel"}};
+      {kCmdAllowBusy, "allow_busy"}};
   std::vector<std::string> out;
   for (const auto& [bit, n] : kNames) {
     if (flags & bit) out.emplace_back(n);
@@ -34,26 +34,21 @@ std::vector<std::string> CommandSpec::FlagNames() const {
 }
 
 std::vector<std::string> CommandSpec::AllCategories() const {
+  // Redis lists categories in the order of its category table.
+  static const char* kOrder[] = {"@keyspace", "@read", "@write", "@set", "@sortedset", "@list",
+                                 "@hash", "@string", "@bitmap", "@hyperloglog", "@geo", "@stream",
+                                 "@pubsub", "@admin", "@fast", "@slow", "@blocking", "@dangerous",
+                                 "@connection", "@transaction", "@scripting"};
+  std::string have = " " + categories + " ";
+  if (flags & kCmdWrite) have += " @write ";
+  if (flags & kCmdReadOnly) have += " @read ";
+  if (flags & kCmdAdmin) have += " @admin @dangerous ";
+  if (flags & kCmdPubSub) have += " @pubsub ";
+  if (flags & kCmdBlocking) have += " @blocking ";
+  have += (flags & kCmdFast) ? " @fast " : " @slow ";
   std::vector<std::string> out;
-  if (flags & kCmdWrite) out.emplace_back("@write");
-  if (flags & kCmdReadOnly) out.emplace_back("@read");
-  if (flags & kCmdAdmin) {
-    out.emplace_back("@admin");
-    out.emplace_back("@dangerous");
-  }
-  if (flags & kCmdPubSub) out.emplace_back("@pubsub");
-  if (flags & kCmdFast) out.emplace_back("@fast");
-  if (flags & kCmdBlocking) out.emplace_back("@blocking");
-  if (!(flags & kCmdFast)) out.emplace_back("@slow");
-  size_t i = 0;
-  while (i < categories.size()) {
-    size_t j = categories.find(' ', i);
-    if (j == std::string::npos) j = categories.size();
-    std::string c = categories.substr(i, j - i);
-    bool dup = false;
-    for (const auto& o : out) dup |= o == c;
-    if (!c.empty() && !dup) out.push_back(c);
-    i = j + 1;
+  for (const char* c : kOrder) {
+    if (have.find(std::string(" ") + c + " ") != std::string::npos) out.emplace_back(c);
   }
   return out;
 }

@@ -91,8 +91,8 @@ void Hello(CommandContext& c) {
   if (!c.conn.authenticated()) {
     return c.reply.Error(
         "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
-        "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the "
-        "RESP protocol version at the same time");
+        "AUTH <user> <pass> option can be used to authenticate the client and select the RESP "
+        "protocol version at the same time");
   }
   if (setname) SetName(c, name);
   c.conn.set_resp(ver);
@@ -111,6 +111,13 @@ void Hello(CommandContext& c) {
   c.reply.Bulk("master");
   c.reply.Bulk("modules");
   c.reply.ArrayHeader(0);
+}
+
+// QUIT is answered by the dispatcher before any check (as Redis 7.0 does);
+// this row exists so COMMAND lists it.
+void Quit(CommandContext& c) {
+  c.conn.CloseAfterReply();
+  c.reply.Ok();
 }
 
 void Reset(CommandContext& c) {
@@ -382,6 +389,7 @@ void RegisterConnectionFamily(CommandRegistry& r) {
   r.Add(Cmd("echo", 2, kCmdFast, "1.0.0", "Returns the given string.", Echo));
   r.Add(Cmd("auth", -2, kCmdNoScript | kLS | kCmdFast | kCmdNoAuth | kCmdSentinel | kCmdAllowBusy, "1.0.0", "Authenticates the connection.", Auth));
   r.Add(Cmd("hello", -1, kCmdNoScript | kLS | kCmdFast | kCmdNoAuth | kCmdSentinel | kCmdAllowBusy, "6.0.0", "Handshakes with the Redis server.", Hello));
+  r.Add(Cmd("quit", -1, kCmdNoScript | kLS | kCmdFast | kCmdNoAuth | kCmdAllowBusy, "1.0.0", "Closes the connection.", Quit));
   r.Add(Cmd("reset", 1, kCmdNoScript | kLS | kCmdFast | kCmdNoAuth | kCmdSentinel | kCmdAllowBusy, "6.2.0", "Resets the connection.", Reset));
 
   CommandSpec& client = r.Add(Cmd("client", -2, kCmdSentinel, "2.4.0", "A container for client connection commands.", nullptr));

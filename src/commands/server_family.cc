@@ -635,7 +635,7 @@ void RegisterServerFamily(CommandRegistry& r) {
   r.AddSub(command, Cmd("info", -2, kLS | kCmdSentinel, "@connection", "2.8.13", "Returns information about one, multiple or all commands.", CommandInfo));
   r.AddSub(command, Cmd("docs", -2, kLS | kCmdSentinel, "@connection", "7.0.0", "Returns documentary information about one, multiple or all commands.", CommandDocs));
   r.AddSub(command, Cmd("list", -2, kLS | kCmdSentinel, "@connection", "7.0.0", "Returns a list of command names.", CommandList));
-  r.AddSub(command, Cmd("getkeys", -3, kLS | kCmdSentinel, "@connection", "2.8.13", "Extracts the key names from an arbitrary command.", CommandGetKeys));
+  r.AddSub(command, Cmd("getkeys", -4, kLS | kCmdSentinel, "@connection", "2.8.13", "Extracts the key names from an arbitrary command.", CommandGetKeys));
   r.AddSub(command, Cmd("help", 2, kLS | kCmdSentinel, "@connection", "5.0.0", "Returns helpful text about the different subcommands.", CommandHelp));
 
   CommandSpec& config = r.Add(Cmd("config", -2, 0, "", "2.0.0", "A container for server configuration commands.", nullptr));

@@ -65,7 +65,7 @@ void Connection::ResetState() {
 bool Connection::OnReadable() {
   while (!paused_) {
     size_t got = 0;
-    bool again = false;
+    bool again = false, eof = false;
     while (got < kReadRound) {
       size_t want = kReadChunk;
       size_t wanted = parser_.bytes_wanted();
@@ -77,7 +77,10 @@ bool Connection::OnReadable() {
         got += static_cast<size_t>(n);
         continue;
       }
-      if (n == 0) return false;  // peer closed
+      if (n == 0) {  // peer closed: still run what it sent before closing
+        eof = true;
+        break;
+      }
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
         again = true;
@@ -96,7 +99,7 @@ bool Connection::OnReadable() {
       return false;
     }
     bool ok = ProcessInput();
-    if (!Flush() || !ok) return false;
+    if (!Flush() || !ok || eof) return false;
     if (close_after_reply_ && out_sent_ == out_.size()) return false;
     if (!CheckOutputLimits()) return false;
     if (again) break;
