@@ -3,6 +3,7 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
@@ -48,10 +49,13 @@ MemoryStats ReadMemoryStats() {
 #else
   struct mallinfo2 mi = mallinfo2();
   m.allocated = mi.uordblks + mi.hblkhd;
-  m.active = m.allocated;
-  m.resident = m.allocated;
 #endif
   m.rss = ReadRss();
+  // Sanitizer runtimes replace malloc and report no statistics: fall back
+  // to RSS so the figures still move with the data.
+  if (m.allocated == 0) m.allocated = m.rss;
+  if (m.active == 0) m.active = m.allocated;
+  if (m.resident == 0) m.resident = m.allocated;
   size_t peak = g_peak.load();
   while (m.allocated > peak && !g_peak.compare_exchange_weak(peak, m.allocated)) {
   }
