@@ -53,6 +53,25 @@ std::vector<std::string> CommandSpec::AllCategories() const {
   return out;
 }
 
+CommandSpec MakeCommand(const char* name, int arity, uint32_t flags, KeyPositions keys,
+                        const char* categories, const char* group, const char* since,
+                        const char* summary, CommandHandler handler, const char* complexity) {
+  CommandSpec s;
+  s.name = name;
+  s.arity = arity;
+  s.flags = flags;
+  s.first_key = keys.first;
+  s.last_key = keys.last;
+  s.step = keys.step;
+  s.categories = categories;
+  s.group = group;
+  s.since = since;
+  s.summary = summary;
+  s.complexity = complexity;
+  s.handler = handler;
+  return s;
+}
+
 CommandRegistry::CommandRegistry() {
   RegisterStringFamily(*this);
   RegisterGenericFamily(*this);
@@ -95,16 +114,16 @@ std::string WrongArityError(const CommandSpec& spec) {
 std::string UnknownSubcommandError(std::string_view sub, std::string_view container) {
   std::string up(container);
   for (char& c : up) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
-  return "ERR unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try " + up + " HELP.";
+  return "ERR unknown subcommand '" + CStr(sub).substr(0, 128) + "'. Try " + up + " HELP.";
 }
 
 std::string UnknownCommandError(const std::vector<std::string_view>& args) {
   std::string list;
   for (size_t i = 1; i < args.size() && list.size() < 128; ++i) {
     size_t room = 128 - list.size();
-    list += "'" + std::string(args[i].substr(0, room)) + "' ";
+    list += "'" + CStr(args[i]).substr(0, room) + "' ";
   }
-  return "ERR unknown command '" + std::string(args[0].substr(0, 128)) +
+  return "ERR unknown command '" + CStr(args[0]).substr(0, 128) +
          "', with args beginning with: " + list;
 }
 

@@ -63,6 +63,16 @@ struct CommandSpec {
   std::vector<std::string> FlagNames() const;
 };
 
+// Positions of a command's keys: first, last (negative: from the end), step.
+struct KeyPositions {
+  int first = 0, last = 0, step = 0;
+};
+
+// Builds one row of a family's registration table.
+CommandSpec MakeCommand(const char* name, int arity, uint32_t flags, KeyPositions keys,
+                        const char* categories, const char* group, const char* since,
+                        const char* summary, CommandHandler handler, const char* complexity = "");
+
 class CommandRegistry {
  public:
   CommandRegistry();

@@ -81,7 +81,7 @@ void Hello(CommandContext& c) {
         return c.reply.Error("ERR Client names cannot contain spaces, newlines or special characters.");
       }
     } else {
-      return c.reply.Error("ERR Syntax error in HELLO option '" + std::string(c.arg(i)) + "'");
+      return c.reply.Error("ERR Syntax error in HELLO option '" + CStr(c.arg(i)) + "'");
     }
   }
   if (auth) {
@@ -148,7 +148,7 @@ void ClientSetInfo(CommandContext& c) {
   std::string_view attr = c.arg(2), value = c.arg(3);
   bool lib_name = EqualsIgnoreCase(attr, "lib-name");
   if (!lib_name && !EqualsIgnoreCase(attr, "lib-ver")) {
-    return c.reply.Error("ERR Unrecognized option '" + std::string(attr) + "'");
+    return c.reply.Error("ERR Unrecognized option '" + CStr(attr) + "'");
   }
   if (!ValidClientName(value)) {
     return c.reply.Error("ERR " + std::string(lib_name ? "lib-name" : "lib-ver") +
@@ -176,7 +176,7 @@ void ClientList(CommandContext& c) {
     if (EqualsIgnoreCase(c.arg(i), "type") && i + 1 < c.argc()) {
       std::string t = ToLower(c.arg(++i));
       if (t != "normal" && t != "master" && t != "replica" && t != "slave" && t != "pubsub") {
-        return c.reply.Error("ERR Unknown client type '" + std::string(c.arg(i)) + "'");
+        return c.reply.Error("ERR Unknown client type '" + CStr(c.arg(i)) + "'");
       }
       type_filter = true;
       type_matches_normal = t == "normal";
@@ -233,7 +233,7 @@ void ClientKill(CommandContext& c) {
       } else if (EqualsIgnoreCase(opt, "type")) {
         std::string t = ToLower(val);
         if (t != "normal" && t != "master" && t != "replica" && t != "slave" && t != "pubsub") {
-          return c.reply.Error("ERR Unknown client type '" + std::string(val) + "'");
+          return c.reply.Error("ERR Unknown client type '" + CStr(val) + "'");
         }
         has_type = true;
         type_normal = t == "normal";
@@ -368,16 +368,7 @@ void ClientHelp(CommandContext& c) {
 
 CommandSpec Cmd(const char* name, int arity, uint32_t flags, const char* since,
                 const char* summary, CommandHandler h) {
-  CommandSpec s;
-  s.name = name;
-  s.arity = arity;
-  s.flags = flags;
-  s.categories = "@connection";
-  s.group = "connection";
-  s.since = since;
-  s.summary = summary;
-  s.handler = h;
-  return s;
+  return MakeCommand(name, arity, flags, {}, "@connection", "connection", since, summary, h);
 }
 
 }  // namespace

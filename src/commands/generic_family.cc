@@ -14,10 +14,8 @@ namespace magpie {
 namespace {
 
 void DelGeneric(CommandContext& c) {
-  Db& db = c.db();
   KeysLock locks;
-  for (size_t i = 1; i < c.argc(); ++i) locks.Add(db, c.arg(i));
-  locks.Lock();
+  locks.LockArgs(c.db(), c.args, 1);
   int64_t deleted = 0;
   for (size_t i = 0; i < locks.size(); ++i) {
     if (locks.shard(i).Find(locks.ref(i), c.now_ms) != nullptr && locks.shard(i).Erase(locks.ref(i))) {
@@ -29,10 +27,8 @@ void DelGeneric(CommandContext& c) {
 
 // EXISTS and TOUCH count keys, duplicates included.
 void CountExisting(CommandContext& c, bool touch) {
-  Db& db = c.db();
   KeysLock locks;
-  for (size_t i = 1; i < c.argc(); ++i) locks.Add(db, c.arg(i));
-  locks.Lock();
+  locks.LockArgs(c.db(), c.args, 1);
   int64_t n = 0;
   for (size_t i = 0; i < locks.size(); ++i) {
     Entry* e = touch ? LookupWrite(locks.shard(i), locks.ref(i), c.now_ms)
@@ -66,7 +62,7 @@ void ExpireGeneric(CommandContext& c, bool ms, bool absolute) {
     } else if (EqualsIgnoreCase(a, "lt")) {
       lt = true;
     } else {
-      return c.reply.Error("ERR Unsupported option " + std::string(a));
+      return c.reply.Error("ERR Unsupported option " + CStr(a));
     }
   }
   if (nx && (xx || gt || lt)) {
@@ -227,7 +223,7 @@ void RenameGeneric(CommandContext& c, bool nx) {
   if (c.arg(1) == c.arg(2)) return nx ? c.reply.Int(0) : c.reply.Ok();
   Entry* dst = LookupWrite(locks.shard(1), locks.ref(1), c.now_ms);
   if (dst != nullptr && nx) return c.reply.Int(0);
-  Entry* moved = src->CloneAs(c.arg(2), src->has_expire() ? src->expire_ms() : -1);
+  Entry* moved = src->CloneAs(c.arg(2), src->has_expire() ? src->expire_ms() : -1, false);
   locks.shard(0).Erase(locks.ref(0));
   dst ? locks.shard(1).Replace(dst, moved, locks.ref(1)) : locks.shard(1).Insert(locks.ref(1), moved);
   nx ? c.reply.Int(1) : c.reply.Ok();
@@ -259,7 +255,7 @@ void Copy(CommandContext& c) {
   if (src == nullptr) return c.reply.Int(0);
   Entry* dst = LookupWrite(locks.shard(1), locks.ref(1), c.now_ms);
   if (dst != nullptr && !replace) return c.reply.Int(0);
-  Entry* copy = src->CloneAs(c.arg(2), src->has_expire() ? src->expire_ms() : -1);
+  Entry* copy = src->CloneAs(c.arg(2), src->has_expire() ? src->expire_ms() : -1, true);
   dst ? locks.shard(1).Replace(dst, copy, locks.ref(1)) : locks.shard(1).Insert(locks.ref(1), copy);
   c.reply.Int(1);
 }
@@ -307,12 +303,7 @@ void ObjectRefCount(CommandContext& c) {
   KeyLock k(c.db(), c.arg(2));
   Entry* e = k.shard.Find(k.ref, c.now_ms);
   if (e == nullptr) return c.reply.Null();
-  // Redis shares the objects of integers 0..9999: they report INT_MAX.
-  if (e->encoding() == Encoding::kInt) {
-    auto v = ParseInt64(e->str());
-    if (v && *v >= 0 && *v < 10000) return c.reply.Int(INT_MAX);
-  }
-  c.reply.Int(1);
+  c.reply.Int(e->shared_int() ? INT_MAX : 1);
 }
 
 void ObjectHelp(CommandContext& c) {
@@ -407,19 +398,7 @@ void DbSize(CommandContext& c) { c.reply.Int(static_cast<int64_t>(c.db().size())
 CommandSpec Cmd(const char* name, int arity, uint32_t flags, int first, int last, int step,
                 const char* cats, const char* since, const char* summary, CommandHandler h,
                 const char* group = "generic") {
-  CommandSpec s;
-  s.name = name;
-  s.arity = arity;
-  s.flags = flags;
-  s.first_key = first;
-  s.last_key = last;
-  s.step = step;
-  s.categories = cats;
-  s.group = group;
-  s.since = since;
-  s.summary = summary;
-  s.handler = h;
-  return s;
+  return MakeCommand(name, arity, flags, {first, last, step}, cats, group, since, summary, h);
 }
 
 }  // namespace

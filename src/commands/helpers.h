@@ -36,6 +36,11 @@ class KeysLock {
     set_.Add(shards_.back());
   }
   void Lock() { set_.Lock(); }
+  // Adds args[first], args[first + step], ... and locks them all.
+  void LockArgs(Db& db, const std::vector<std::string_view>& args, size_t first, size_t step = 1) {
+    for (size_t i = first; i < args.size(); i += step) Add(db, args[i]);
+    Lock();
+  }
   const KeyRef& ref(size_t i) const { return refs_[i]; }
   Shard& shard(size_t i) { return *shards_[i]; }
   size_t size() const { return refs_.size(); }

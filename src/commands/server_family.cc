@@ -608,16 +608,7 @@ void Shutdown(CommandContext& c) {
 
 CommandSpec Cmd(const char* name, int arity, uint32_t flags, const char* cats, const char* since,
                 const char* summary, CommandHandler h) {
-  CommandSpec s;
-  s.name = name;
-  s.arity = arity;
-  s.flags = flags;
-  s.categories = cats;
-  s.group = "server";
-  s.since = since;
-  s.summary = summary;
-  s.handler = h;
-  return s;
+  return MakeCommand(name, arity, flags, {}, cats, "server", since, summary, h);
 }
 
 }  // namespace

@@ -22,6 +22,7 @@ struct ExpireOpt {
   enum Kind { kNone, kRelative, kAbsolute, kKeepTtl, kPersist } kind = kNone;
   bool ms = false;
   std::string_view value;
+  std::string_view option;  // as given; Redis accepts the same option again
 };
 
 // Converts an EX/PX/EXAT/PXAT argument to absolute ms, replying Redis's
@@ -51,6 +52,33 @@ std::optional<int64_t> ExpireToAbsolute(CommandContext& c, const ExpireOpt& opt)
 
 bool MatchOpt(std::string_view a, const char* name) { return EqualsIgnoreCase(a, name); }
 
+// Consumes an expiry option at args[*i] (EX/PX/EXAT/PXAT <n>, plus KEEPTTL
+// or PERSIST when `extra` names it) into *exp. Options exclude each other,
+// but the same option may repeat (the last wins), as in Redis. Returns false
+// if args[*i] is not an acceptable option.
+bool ParseExpireArg(CommandContext& c, size_t* i, ExpireOpt* exp, const char* extra) {
+  std::string_view a = c.arg(*i);
+  if (exp->kind != ExpireOpt::kNone && !EqualsIgnoreCase(a, exp->option)) return false;
+  if (MatchOpt(a, extra)) {
+    *exp = {MatchOpt(a, "keepttl") ? ExpireOpt::kKeepTtl : ExpireOpt::kPersist, false, {}, a};
+    return true;
+  }
+  bool rel = MatchOpt(a, "ex") || MatchOpt(a, "px");
+  bool abs = MatchOpt(a, "exat") || MatchOpt(a, "pxat");
+  if ((!rel && !abs) || *i + 1 >= c.argc()) return false;
+  *exp = {rel ? ExpireOpt::kRelative : ExpireOpt::kAbsolute,
+          MatchOpt(a, "px") || MatchOpt(a, "pxat"), c.arg(*i + 1), a};
+  ++*i;
+  return true;
+}
+
+// The absolute expire time of a parsed option, -1 when it sets none, or
+// nullopt after replying with the error.
+std::optional<int64_t> ExpireWhen(CommandContext& c, const ExpireOpt& exp) {
+  if (exp.kind != ExpireOpt::kRelative && exp.kind != ExpireOpt::kAbsolute) return -1;
+  return ExpireToAbsolute(c, exp);
+}
+
 Entry* NewValue(std::string_view key, std::string_view value, int64_t expire_ms) {
   return Entry::NewString(key, value, expire_ms);
 }
@@ -69,30 +97,19 @@ void Set(CommandContext& c) {
   ExpireOpt exp;
   for (size_t i = 3; i < c.argc(); ++i) {
     std::string_view a = c.arg(i);
-    bool has_next = i + 1 < c.argc();
     if (MatchOpt(a, "nx") && !xx) {
       nx = true;
     } else if (MatchOpt(a, "xx") && !nx) {
       xx = true;
     } else if (MatchOpt(a, "get")) {
       get = true;
-    } else if (MatchOpt(a, "keepttl") && exp.kind == ExpireOpt::kNone) {
-      exp.kind = ExpireOpt::kKeepTtl;
-    } else if ((MatchOpt(a, "ex") || MatchOpt(a, "px")) && exp.kind == ExpireOpt::kNone && has_next) {
-      exp = {ExpireOpt::kRelative, MatchOpt(a, "px"), c.arg(++i)};
-    } else if ((MatchOpt(a, "exat") || MatchOpt(a, "pxat")) && exp.kind == ExpireOpt::kNone &&
-               has_next) {
-      exp = {ExpireOpt::kAbsolute, MatchOpt(a, "pxat"), c.arg(++i)};
-    } else {
+    } else if (!ParseExpireArg(c, &i, &exp, "keepttl")) {
       return c.reply.Error(err::kSyntax);
     }
   }
-  int64_t when = -1;
-  if (exp.kind == ExpireOpt::kRelative || exp.kind == ExpireOpt::kAbsolute) {
-    auto w = ExpireToAbsolute(c, exp);
-    if (!w) return;
-    when = *w;
-  }
+  auto expire = ExpireWhen(c, exp);
+  if (!expire) return;
+  int64_t when = *expire;
   KeyLock k(c.db(), c.arg(1));
   Entry* old = get ? LookupRead(k.shard, k.ref, c.now_ms) : LookupWrite(k.shard, k.ref, c.now_ms);
   if (get && old != nullptr && old->type() != ObjType::kString) return c.reply.Error(err::kWrongType);
@@ -124,7 +141,7 @@ void SetNx(CommandContext& c) {
 
 // SETEX key seconds value / PSETEX key ms value
 void SetExGeneric(CommandContext& c, bool ms) {
-  ExpireOpt opt{ExpireOpt::kRelative, ms, c.arg(2)};
+  ExpireOpt opt{ExpireOpt::kRelative, ms, c.arg(2), {}};
   auto when = ExpireToAbsolute(c, opt);
   if (!when) return;
   KeyLock k(c.db(), c.arg(1));
@@ -138,29 +155,16 @@ void PSetEx(CommandContext& c) { SetExGeneric(c, true); }
 void GetEx(CommandContext& c) {
   ExpireOpt exp;
   for (size_t i = 2; i < c.argc(); ++i) {
-    std::string_view a = c.arg(i);
-    bool has_next = i + 1 < c.argc();
-    if ((MatchOpt(a, "ex") || MatchOpt(a, "px")) && exp.kind == ExpireOpt::kNone && has_next) {
-      exp = {ExpireOpt::kRelative, MatchOpt(a, "px"), c.arg(++i)};
-    } else if ((MatchOpt(a, "exat") || MatchOpt(a, "pxat")) && exp.kind == ExpireOpt::kNone &&
-               has_next) {
-      exp = {ExpireOpt::kAbsolute, MatchOpt(a, "pxat"), c.arg(++i)};
-    } else if (MatchOpt(a, "persist") && exp.kind == ExpireOpt::kNone) {
-      exp.kind = ExpireOpt::kPersist;
-    } else {
-      return c.reply.Error(err::kSyntax);
-    }
-  }
-  int64_t when = -1;
-  if (exp.kind == ExpireOpt::kRelative || exp.kind == ExpireOpt::kAbsolute) {
-    auto w = ExpireToAbsolute(c, exp);
-    if (!w) return;
-    when = *w;
+    if (!ParseExpireArg(c, &i, &exp, "persist")) return c.reply.Error(err::kSyntax);
   }
   KeyLock k(c.db(), c.arg(1));
   Entry* e = LookupRead(k.shard, k.ref, c.now_ms);
   if (e == nullptr) return c.reply.Null();
   if (e->type() != ObjType::kString) return c.reply.Error(err::kWrongType);
+  // Redis validates the time only once it knows the key is a string.
+  auto expire = ExpireWhen(c, exp);
+  if (!expire) return;
+  int64_t when = *expire;
   c.reply.Bulk(e->str());
   if (exp.kind == ExpireOpt::kAbsolute && when <= c.now_ms) {
     k.shard.Erase(k.ref);  // already in the past: delete, as Redis does
@@ -190,14 +194,10 @@ void GetSet(CommandContext& c) {
 }
 
 void MGet(CommandContext& c) {
-  Db& db = c.db();
   c.reply.ArrayHeader(c.argc() - 1);
-  // Each key is read under its own shard lock; Redis gives MGET no stronger
-  // guarantee than per-key atomicity relative to a single-threaded run, but
-  // we take all the locks so the reply is a consistent snapshot.
+  // All the keys' shards are locked so the reply is one consistent snapshot.
   KeysLock locks;
-  for (size_t i = 1; i < c.argc(); ++i) locks.Add(db, c.arg(i));
-  locks.Lock();
+  locks.LockArgs(c.db(), c.args, 1);
   for (size_t i = 0; i < locks.size(); ++i) {
     Entry* e = LookupRead(locks.shard(i), locks.ref(i), c.now_ms);
     if (e == nullptr || e->type() != ObjType::kString) {
@@ -210,10 +210,8 @@ void MGet(CommandContext& c) {
 
 void MSetGeneric(CommandContext& c, bool nx) {
   if (c.argc() % 2 == 0) return c.reply.Error(WrongArityError(c.spec));
-  Db& db = c.db();
   KeysLock locks;
-  for (size_t i = 1; i < c.argc(); i += 2) locks.Add(db, c.arg(i));
-  locks.Lock();
+  locks.LockArgs(c.db(), c.args, 1, 2);
   if (nx) {
     for (size_t i = 0; i < locks.size(); ++i) {
       if (LookupWrite(locks.shard(i), locks.ref(i), c.now_ms) != nullptr) return c.reply.Int(0);
@@ -508,20 +506,8 @@ void Lcs(CommandContext& c) {
 CommandSpec Cmd(const char* name, int arity, uint32_t flags, int first, int last, int step,
                 const char* cats, const char* since, const char* summary, const char* complexity,
                 CommandHandler h) {
-  CommandSpec s;
-  s.name = name;
-  s.arity = arity;
-  s.flags = flags;
-  s.first_key = first;
-  s.last_key = last;
-  s.step = step;
-  s.categories = cats;
-  s.group = "string";
-  s.since = since;
-  s.summary = summary;
-  s.complexity = complexity;
-  s.handler = h;
-  return s;
+  return MakeCommand(name, arity, flags, {first, last, step}, cats, "string", since, summary, h,
+                     complexity);
 }
 
 }  // namespace

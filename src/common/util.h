@@ -53,6 +53,10 @@ int64_t NowUs();
 // Monotonic clock in microseconds.
 int64_t MonotonicUs();
 
+// The part of s before its first NUL: what Redis shows when it formats an
+// argument into an error with %s.
+inline std::string CStr(std::string_view s) { return std::string(s.substr(0, s.find('\0'))); }
+
 // ASCII case-insensitive comparison.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 void ToLowerInPlace(std::string& s);

@@ -95,6 +95,18 @@ Directive StringDirective(const char* name, std::string Config::*field, bool mut
   return d;
 }
 
+// Words of a multi-word value given as one argument ("3600 1 300 100") or
+// as several.
+std::vector<std::string> SplitWords(const Args& a) {
+  std::vector<std::string> words;
+  for (const auto& arg : a) {
+    std::vector<std::string> parts;
+    SplitInlineArgs(arg, &parts);
+    words.insert(words.end(), parts.begin(), parts.end());
+  }
+  return words;
+}
+
 const char* kLogLevels[] = {"debug", "verbose", "notice", "warning"};
 const char* kClassNames[] = {"normal", "slave", "pubsub"};
 
@@ -215,12 +227,7 @@ struct DirectiveTable {
     save.mutable_at_runtime = true;
     save.multi_arg = true;
     save.set = [](Config& c, const Args& a) -> std::string {
-      std::vector<std::string> words;
-      for (const auto& arg : a) {
-        std::vector<std::string> parts;
-        SplitInlineArgs(arg, &parts);
-        words.insert(words.end(), parts.begin(), parts.end());
-      }
+      std::vector<std::string> words = SplitWords(a);
       if (words.size() % 2 != 0) return "Invalid save parameters";
       for (const auto& w : words) {
         auto v = ParseInt64(w);
@@ -243,12 +250,7 @@ struct DirectiveTable {
     obl.mutable_at_runtime = true;
     obl.multi_arg = true;
     obl.set = [](Config& c, const Args& a) -> std::string {
-      std::vector<std::string> words;
-      for (const auto& arg : a) {
-        std::vector<std::string> parts;
-        SplitInlineArgs(arg, &parts);
-        words.insert(words.end(), parts.begin(), parts.end());
-      }
+      std::vector<std::string> words = SplitWords(a);
       if (words.empty() || words.size() % 4 != 0) {
         return "Wrong number of arguments in buffer limit configuration.";
       }

@@ -88,6 +88,7 @@ Entry* Entry::WithValue(std::string_view value, size_t capacity) const {
   e->type_ = type_;
   e->enc_ = enc_;
   e->lru_ = lru_;
+  e->flags_ |= flags_ & kPrivateInt;
   return e;
 }
 
@@ -101,10 +102,11 @@ Entry* Entry::WithExpire(int64_t expire_ms) const {
   e->type_ = type_;
   e->enc_ = enc_;
   e->lru_ = lru_;
+  e->flags_ |= flags_ & kPrivateInt;
   return e;
 }
 
-Entry* Entry::CloneAs(std::string_view new_key, int64_t expire_ms) const {
+Entry* Entry::CloneAs(std::string_view new_key, int64_t expire_ms, bool copy) const {
   Entry* e = Allocate(new_key, val_len_, val_len_, expire_ms >= 0);
   if (expire_ms >= 0) {
     e->set_expire_ms(expire_ms);
@@ -114,7 +116,14 @@ Entry* Entry::CloneAs(std::string_view new_key, int64_t expire_ms) const {
   e->type_ = type_;
   e->enc_ = enc_;
   e->lru_ = lru_;
+  if (copy) e->flags_ |= kPrivateInt;
   return e;
+}
+
+bool Entry::shared_int() const {
+  if (encoding() != Encoding::kInt || (flags_ & kPrivateInt)) return false;
+  auto v = ParseInt64(str());
+  return v && *v >= 0 && *v < 10000;
 }
 
 void Entry::Free(Entry* e) {

@@ -36,6 +36,8 @@ void SeedKeyHash(uint64_t seed);
 class Entry {
  public:
   static constexpr uint8_t kHasExpire = 1;
+  // A private copy of a small integer (COPY): Redis would not share it.
+  static constexpr uint8_t kPrivateInt = 2;
   static constexpr size_t kHeaderSize = 16;
   static constexpr size_t kExpireBlockSize = 12;
   // Longest string Redis ever stores as embstr.
@@ -49,8 +51,9 @@ class Entry {
   Entry* WithValue(std::string_view value, size_t capacity = 0) const;
   // Copies this entry with a TTL set (expire_ms >= 0) or removed (< 0).
   Entry* WithExpire(int64_t expire_ms) const;
-  // Copies this entry under another key with an optional TTL.
-  Entry* CloneAs(std::string_view key, int64_t expire_ms) const;
+  // Copies this entry under another key with an optional TTL; `copy` marks
+  // a duplicate value (COPY) rather than the same value moved (RENAME).
+  Entry* CloneAs(std::string_view key, int64_t expire_ms, bool copy) const;
   static void Free(Entry* e);
 
   std::string_view key() const { return {key_ptr(), key_len_}; }
@@ -62,9 +65,16 @@ class Entry {
 
   ObjType type() const { return static_cast<ObjType>(type_); }
   Encoding encoding() const { return static_cast<Encoding>(enc_); }
-  void set_encoding(Encoding e) { enc_ = static_cast<uint8_t>(e); }
+  // Sets the encoding; a new integer value is shareable again.
+  void set_encoding(Encoding e) {
+    enc_ = static_cast<uint8_t>(e);
+    flags_ &= static_cast<uint8_t>(~kPrivateInt);
+  }
 
   bool has_expire() const { return flags_ & kHasExpire; }
+  // Whether Redis would hold this value in its shared integer objects
+  // (0..9999, int encoding): OBJECT REFCOUNT reports INT_MAX for those.
+  bool shared_int() const;
   int64_t expire_ms() const {
     int64_t v;
     memcpy(&v, block(), sizeof(v));
