@@ -391,7 +391,7 @@ void CommandInfo(CommandContext& c) {
   c.reply.ArrayHeader(c.argc() - 2);
   for (size_t i = 2; i < c.argc(); ++i) {
     const CommandSpec* s = LookupByFullName(c.server.commands(), c.arg(i));
-    s ? ReplyCommandInfo(c.reply, *s) : c.reply.NullArray();
+    s ? ReplyCommandInfo(c.reply, *s) : c.reply.Null();
   }
 }
 
