@@ -146,8 +146,12 @@ void Keys(CommandContext& c) {
 // (see store/table.h), so a key present for the whole scan is returned even
 // if tables resize between calls.
 void Scan(CommandContext& c) {
-  auto cursor = ParseUint64(c.arg(1));
+  // Parsed as strtoul does: a leading '-' wraps around.
+  std::string_view cur = c.arg(1);
+  bool negative = !cur.empty() && cur[0] == '-';
+  auto cursor = ParseUint64(negative ? cur.substr(1) : cur);
   if (!cursor) return c.reply.Error("ERR invalid cursor");
+  if (negative) *cursor = 0 - *cursor;
   std::string_view pattern;
   bool has_pattern = false;
   std::string_view type;

@@ -479,7 +479,9 @@ std::vector<std::pair<std::string, std::string>> Config::Get(const Args& pattern
   for (const Directive& d : DirectiveTable::Get()) {
     for (const std::string& p : patterns) {
       if (GlobMatch(p, d.name, true)) {
-        out.emplace_back(d.name, d.get(*this));
+        // A name without wildcards is echoed as the client spelled it.
+        bool exact = p.find_first_of("*?[") == std::string::npos;
+        out.emplace_back(exact ? p : d.name, d.get(*this));
         break;
       }
     }
