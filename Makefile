@@ -35,7 +35,11 @@ integration-test: build build-asan
 
 fuzz: build-fuzz
 	@mkdir -p build-fuzz/corpus
-	./build-fuzz/resp_parser_fuzz -max_total_time=$${FUZZ_SECONDS:-60} -max_len=4096 build-fuzz/corpus tests/fuzz/corpus/resp
+	@echo "fuzzing the RESP parser for $${FUZZ_SECONDS:-60}s (log: build-fuzz/fuzz.log)"
+	@./build-fuzz/resp_parser_fuzz -max_total_time=$${FUZZ_SECONDS:-60} -max_len=4096 \
+		build-fuzz/corpus tests/fuzz/corpus/resp > build-fuzz/fuzz.log 2>&1 \
+		|| (tail -n 60 build-fuzz/fuzz.log; exit 1)
+	@tail -n 1 build-fuzz/fuzz.log
 
 test: unit-test integration-test fuzz
 

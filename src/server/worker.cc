@@ -122,19 +122,23 @@ void Worker::Loop() {
     int timeout_ms = static_cast<int>(std::max<int64_t>(0, (next_cron_us_ - now + 999) / 1000));
     if (!paused_.empty()) timeout_ms = std::min(timeout_ms, 10);
     int n = epoll_wait(epfd_, events, kMaxEvents, timeout_ms);
+    bool woken = false;
     for (int i = 0; i < n; ++i) {
       uint64_t tag = events[i].data.u64;
       if (tag == 0) {
         uint64_t v;
         while (read(evfd_, &v, sizeof(v)) > 0) {
         }
-        RunTasks();
+        woken = true;
       } else if (tag < kSpecialTags) {
         Accept(server_.listen_fds()[tag - 1]);
       } else {
         HandleEvent(events[i].data.ptr, events[i].events);
       }
     }
+    // Tasks may close connections: run them only once no event of this
+    // batch can still point at one.
+    if (woken) RunTasks();
     if (MonotonicUs() >= next_cron_us_) {
       Cron();
       next_cron_us_ = MonotonicUs() + 1000000 / server_.config().hz.load();
