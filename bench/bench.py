@@ -301,7 +301,9 @@ def candidate_argv(args, port, extra=()):
     if is_redis_binary(args.magpie):
         argv += ["--appendonly", "no"]  # redis as stand-in candidate: no --threads
     else:
-        argv += ["--threads", str(args.threads)]
+        # Never the default memcached port 11211: the memcached section asks
+        # for one explicitly.
+        argv += ["--threads", str(args.threads), "--memcached-port", "0"]
     argv += list(extra)
     argv += shlex.split(args.candidate_args)
     return argv

@@ -359,9 +359,6 @@ void SwapDb(CommandContext& c) {
   c.reply.Ok();
 }
 
-// Empties the given databases. The tables are detached under the locks and
-// freed afterwards: in the background for ASYNC, by this client otherwise —
-// either way no other client waits for the memory to be released.
 void FlushDbs(CommandContext& c, int first, int last) {
   bool async = false;
   if (c.argc() > 2) return c.reply.Error(err::kSyntax);
@@ -372,26 +369,7 @@ void FlushDbs(CommandContext& c, int first, int last) {
       return c.reply.Error(err::kSyntax);
     }
   }
-  Keyspace& ks = c.server.keyspace();
-  auto detached = std::make_shared<std::vector<Table>>(static_cast<size_t>(last - first + 1) * kNumShards);
-  ShardSet set;
-  for (int d = first; d <= last; ++d) {
-    for (uint32_t s = 0; s < kNumShards; ++s) set.Add(&ks.db(d).shard(s));
-  }
-  set.Lock();
-  size_t i = 0;
-  for (int d = first; d <= last; ++d) {
-    for (uint32_t s = 0; s < kNumShards; ++s) ks.db(d).shard(s).TakeAll(&(*detached)[i++]);
-  }
-  set.Unlock();
-  auto free_all = [detached] {
-    for (Table& t : *detached) FreeTable(&t);
-  };
-  if (async) {
-    std::thread(free_all).detach();
-  } else {
-    free_all();
-  }
+  FlushDatabases(c.server.keyspace(), first, last, async);
   c.reply.Ok();
 }
 void FlushDb(CommandContext& c) { FlushDbs(c, c.conn.db(), c.conn.db()); }

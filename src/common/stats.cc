@@ -41,6 +41,7 @@ void ResetAllStats() {
                        &s->client_outbuf_limit_disconnections}) {
       c->Reset();
     }
+    for (Counter& c : s->mc) c.Reset();
   }
 }
 

@@ -15,6 +15,14 @@ struct Counter {
   void Reset() { v.store(0, std::memory_order_relaxed); }
 };
 
+// memcached `stats` counters, by index into ThreadStats::mc.
+enum McCounter {
+  kMcCmdGet, kMcCmdSet, kMcCmdFlush, kMcCmdTouch, kMcGetHits, kMcGetMisses, kMcGetExpired,
+  kMcDeleteHits, kMcDeleteMisses, kMcIncrHits, kMcIncrMisses, kMcDecrHits, kMcDecrMisses,
+  kMcCasHits, kMcCasMisses, kMcCasBadval, kMcTouchHits, kMcTouchMisses, kMcTotalItems,
+  kMcTotalConnections, kMcCounterCount
+};
+
 struct ThreadStats {
   Counter keyspace_hits;
   Counter keyspace_misses;
@@ -30,6 +38,7 @@ struct ThreadStats {
   Counter total_error_replies;
   Counter client_qbuf_limit_disconnections;
   Counter client_outbuf_limit_disconnections;
+  Counter mc[kMcCounterCount];
 };
 
 // The calling thread's counters (registered on first use).

@@ -123,6 +123,9 @@ struct DirectiveTable {
     std::vector<Directive> t;
     t.push_back(IntDirective("port", &Config::port, 0, 65535, false));
     t.push_back(IntDirective("databases", &Config::databases, 1, INT_MAX, false));
+    t.push_back(IntDirective("memcached-port", &Config::memcached_port, 0, 65535, false));
+    t.push_back(IntDirective("memcached-max-item-size", &Config::memcached_max_item_size, 1024,
+                             1024 * 1024 * 1024, true, true));
     t.push_back(IntDirective("maxclients", &Config::maxclients, 1, LONG_MAX, true));
     t.push_back(IntDirective("timeout", &Config::timeout, 0, INT_MAX, true));
     t.push_back(IntDirective("tcp-keepalive", &Config::tcp_keepalive, 0, INT_MAX, true));

@@ -29,6 +29,9 @@ class Config {
   Config();
 
   std::atomic<int64_t> port{6379};
+  // memcached protocol port over database 0 (0 disables) and item size cap.
+  std::atomic<int64_t> memcached_port{11211};
+  std::atomic<int64_t> memcached_max_item_size{1024 * 1024};
   std::atomic<int64_t> databases{16};
   std::atomic<int64_t> maxclients{10000};
   std::atomic<int64_t> timeout{0};

@@ -23,7 +23,8 @@ constexpr size_t kReadRound = 256 * 1024;
 constexpr size_t kKeepOutputCapacity = 64 * 1024;
 }  // namespace
 
-Connection::Connection(Worker& worker, int fd, uint64_t id, std::string addr, std::string laddr)
+Connection::Connection(Worker& worker, int fd, uint64_t id, std::string addr, std::string laddr,
+                       bool memcache)
     : worker_(worker),
       fd_(fd),
       id_(id),
@@ -33,9 +34,17 @@ Connection::Connection(Worker& worker, int fd, uint64_t id, std::string addr, st
       reply_(&out_) {
   last_interaction_ms_ = created_ms_;
   set_authenticated(server().config().requirepass().empty());
+  if (memcache) {
+    memcache_ = std::make_unique<MemcacheSession>(server());
+    server().memcache_connections().fetch_add(1);
+    LocalStats().mc[kMcTotalConnections].Add();
+  }
 }
 
-Connection::~Connection() { close(fd_); }
+Connection::~Connection() {
+  if (memcache_) server().memcache_connections().fetch_sub(1);
+  close(fd_);
+}
 
 Server& Connection::server() { return worker_.server(); }
 
@@ -125,6 +134,10 @@ bool Connection::Resume() {
 }
 
 bool Connection::ProcessInput() {
+  if (memcache_) {
+    if (!memcache_->Process(in_, out_)) close_after_reply_ = true;
+    return true;
+  }
   parser_.set_max_bulk_len(server().config().proto_max_bulk_len.load(std::memory_order_relaxed));
   while (!in_.empty() && !close_after_reply_ && !paused_) {
     size_t consumed = 0;

@@ -9,11 +9,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/buffer.h"
+#include "memcache/memcache_session.h"
 #include "protocol/reply.h"
 #include "protocol/resp_parser.h"
 
@@ -27,7 +29,8 @@ class Connection {
  public:
   enum class ReplyMode { kOn, kOff, kSkipNext, kSkipThis };
 
-  Connection(Worker& worker, int fd, uint64_t id, std::string addr, std::string laddr);
+  Connection(Worker& worker, int fd, uint64_t id, std::string addr, std::string laddr,
+             bool memcache);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -40,6 +43,7 @@ class Connection {
   bool Resume();
 
   uint64_t id() const { return id_; }
+  bool is_memcache() const { return memcache_ != nullptr; }
   int fd() const { return fd_; }
   Worker& worker() { return worker_; }
   Server& server();
@@ -99,6 +103,7 @@ class Connection {
   std::string addr_, laddr_;
   int64_t created_ms_;
 
+  std::unique_ptr<MemcacheSession> memcache_;  // set for memcached-protocol clients
   IoBuffer in_;
   std::string out_;
   size_t out_sent_ = 0;

@@ -114,12 +114,7 @@ void Server::RequestShutdown(int exit_code) {
   kill(getpid(), SIGUSR1);  // wakes the main thread's sigtimedwait
 }
 
-bool Server::Listen() {
-  int port = static_cast<int>(config_->port.load());
-  if (port == 0) {
-    LOG_WARNING("port 0: not listening on TCP");
-    return true;
-  }
+bool Server::ListenPort(int port, bool memcache) {
   for (const std::string& raw : config_->bind()) {
     bool optional = !raw.empty() && raw[0] == '-';
     std::string addr = optional ? raw.substr(1) : raw;
@@ -129,12 +124,28 @@ bool Server::Listen() {
       if (optional) continue;
       LOG_WARNING("Warning: Could not create server TCP listening socket %s:%d: %s", addr.c_str(),
                   port, err.c_str());
-      LOG_WARNING("Failed listening on port %d (tcp), aborting.", port);
+      LOG_WARNING("Failed listening on port %d (%s), aborting.", port, memcache ? "memcached" : "tcp");
       return false;
     }
     listen_fds_.push_back(fd);
+    listen_memcache_.push_back(memcache);
+  }
+  return true;
+}
+
+bool Server::Listen() {
+  int port = static_cast<int>(config_->port.load());
+  if (port == 0) {
+    LOG_WARNING("port 0: not listening on TCP");
+  } else if (!ListenPort(port, false)) {
+    return false;
   }
   tcp_port_ = port;
+  int mc = static_cast<int>(config_->memcached_port.load());
+  if (mc != 0) {
+    if (!ListenPort(mc, true)) return false;
+    memcache_port_ = mc;
+  }
   return true;
 }
 
@@ -202,7 +213,8 @@ int Server::Run() {
   for (auto& w : workers_) w->Start();
   LOG_NOTICE("Server initialized with %d worker thread%s, %d databases of %u shards", n,
              n == 1 ? "" : "s", keyspace_->count(), kNumShards);
-  LOG_NOTICE("Ready to accept connections tcp");
+  LOG_NOTICE("Ready to accept connections tcp%s",
+             memcache_port_ ? (" (memcached protocol on port " + std::to_string(memcache_port_) + ")").c_str() : "");
 
   while (!shutdown_.load()) {
     timespec ts{0, 100 * 1000 * 1000};

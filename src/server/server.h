@@ -50,6 +50,8 @@ class Server {
   std::mutex& registry_mu() { return registry_mu_; }
   const std::unordered_map<uint64_t, Connection*>& clients() const { return clients_; }
   std::atomic<int64_t>& connected_clients() { return connected_clients_; }
+  // Open memcached-protocol connections (not Redis clients: not in CLIENT LIST).
+  std::atomic<int64_t>& memcache_connections() { return memcache_connections_; }
 
   PauseState& pause() { return pause_; }
   // Ends a pause early and wakes the workers to run postponed clients.
@@ -72,11 +74,18 @@ class Server {
   int64_t instantaneous_input_bytes() const { return inst_in_.load(); }
   int64_t instantaneous_output_bytes() const { return inst_out_.load(); }
 
-  // Listening sockets every worker polls.
+  // Listening sockets every worker polls, and whether each speaks the
+  // memcached protocol (otherwise RESP).
   const std::vector<int>& listen_fds() const { return listen_fds_; }
+  bool listen_is_memcache(size_t i) const { return listen_memcache_[i]; }
+  int memcache_port() const { return memcache_port_; }
+
+  // memcached "flush_all <delay>": when database 0 is to be emptied (0: none).
+  std::atomic<int64_t>& memcache_flush_at_ms() { return mc_flush_at_ms_; }
 
  private:
   bool Listen();
+  bool ListenPort(int port, bool memcache);
   void WritePidFile();
   void SampleMetrics();
 
@@ -85,12 +94,16 @@ class Server {
   std::unique_ptr<CommandRegistry> commands_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<int> listen_fds_;
+  std::vector<bool> listen_memcache_;
   int tcp_port_ = 0;
+  int memcache_port_ = 0;
+  std::atomic<int64_t> mc_flush_at_ms_{0};
 
   std::mutex registry_mu_;
   std::unordered_map<uint64_t, Connection*> clients_;
   std::atomic<uint64_t> next_client_id_{1};
   std::atomic<int64_t> connected_clients_{0};
+  std::atomic<int64_t> memcache_connections_{0};
 
   PauseState pause_;
   std::atomic<bool> shutdown_{false};

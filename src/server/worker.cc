@@ -131,7 +131,7 @@ void Worker::Loop() {
         }
         woken = true;
       } else if (tag < kSpecialTags) {
-        Accept(server_.listen_fds()[tag - 1]);
+        Accept(tag - 1);
       } else {
         HandleEvent(events[i].data.ptr, events[i].events);
       }
@@ -150,7 +150,9 @@ void Worker::Loop() {
   for (Connection* c : all) Close(c);
 }
 
-void Worker::Accept(int listen_fd) {
+void Worker::Accept(size_t listen_index) {
+  int listen_fd = server_.listen_fds()[listen_index];
+  bool memcache = server_.listen_is_memcache(listen_index);
   while (true) {
     sockaddr_storage ss{};
     socklen_t len = sizeof(ss);
@@ -193,9 +195,10 @@ void Worker::Accept(int listen_fd) {
     sockaddr_storage local{};
     socklen_t llen = sizeof(local);
     getsockname(fd, reinterpret_cast<sockaddr*>(&local), &llen);
-    auto* c = new Connection(*this, fd, server_.NextClientId(), FormatAddr(ss), FormatAddr(local));
+    auto* c = new Connection(*this, fd, server_.NextClientId(), FormatAddr(ss), FormatAddr(local),
+                             memcache);
     conns_[c->id()] = c;
-    server_.Register(c);
+    if (!memcache) server_.Register(c);
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP;
     ev.data.ptr = c;
@@ -276,6 +279,13 @@ void Worker::Cron() {
       expire_cursor_ = (expire_cursor_ + n + 1) % mine;
       break;
     }
+  }
+
+  // memcached "flush_all <delay>" comes due on worker 0.
+  int64_t flush_at = server_.memcache_flush_at_ms().load();
+  if (index_ == 0 && flush_at != 0 && now_ms >= flush_at &&
+      server_.memcache_flush_at_ms().compare_exchange_strong(flush_at, 0)) {
+    FlushDatabases(ks, 0, 0, false);
   }
 
   int64_t timeout = cfg.timeout.load();

@@ -53,7 +53,7 @@ class Worker {
 
  private:
   void Loop();
-  void Accept(int listen_fd);
+  void Accept(size_t listen_index);
   void HandleEvent(void* tag, uint32_t events);
   void RunTasks();
   void Cron();

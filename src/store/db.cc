@@ -1,6 +1,8 @@
 #include "store/db.h"
 
 #include <algorithm>
+#include <memory>
+#include <thread>
 
 #include "common/stats.h"
 #include "common/util.h"
@@ -52,10 +54,11 @@ void Shard::DeleteExpired(Entry* e, const KeyRef& k) {
   LocalStats().expired_keys.Add();
 }
 
-Entry* Shard::Find(const KeyRef& k, int64_t now_ms) {
+Entry* Shard::Find(const KeyRef& k, int64_t now_ms, bool* expired) {
   Entry* e = table_.Find(k.key, k.hash);
   if (e != nullptr && e->has_expire() && now_ms > e->expire_ms()) {
     DeleteExpired(e, k);
+    if (expired != nullptr) *expired = true;
     return nullptr;
   }
   return e;
@@ -176,6 +179,29 @@ size_t Db::expires() const {
 
 Keyspace::Keyspace(int databases) {
   for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<Db>());
+}
+
+void FlushDatabases(Keyspace& ks, int first, int last, bool async) {
+  auto detached =
+      std::make_shared<std::vector<Table>>(static_cast<size_t>(last - first + 1) * kNumShards);
+  ShardSet set;
+  for (int d = first; d <= last; ++d) {
+    for (uint32_t s = 0; s < kNumShards; ++s) set.Add(&ks.db(d).shard(s));
+  }
+  set.Lock();
+  size_t i = 0;
+  for (int d = first; d <= last; ++d) {
+    for (uint32_t s = 0; s < kNumShards; ++s) ks.db(d).shard(s).TakeAll(&(*detached)[i++]);
+  }
+  set.Unlock();
+  auto free_all = [detached] {
+    for (Table& t : *detached) FreeTable(&t);
+  };
+  if (async) {
+    std::thread(free_all).detach();
+  } else {
+    free_all();
+  }
 }
 
 void ShardSet::Lock() {

@@ -44,7 +44,7 @@ class Shard {
 
   // The live entry for the key, or nullptr. An expired entry is deleted on
   // the way (lazy expiry) and counted in expired_keys.
-  Entry* Find(const KeyRef& k, int64_t now_ms);
+  Entry* Find(const KeyRef& k, int64_t now_ms, bool* expired = nullptr);
   // Adds an entry whose key is absent (after Find returned nullptr).
   void Insert(const KeyRef& k, Entry* e);
   // Puts `new_e` in place of `old_e` (same key) and frees `old_e`.
@@ -118,6 +118,12 @@ class Keyspace {
  private:
   std::vector<std::unique_ptr<Db>> dbs_;
 };
+
+// Empties databases first..last. The tables are detached under the shard
+// locks and their entries freed after the locks are released: on a
+// background thread when `async`, by the caller otherwise — either way no
+// other client waits for the memory to be released.
+void FlushDatabases(Keyspace& ks, int first, int last, bool async);
 
 // Locks a set of shards in one global order, unlocks on destruction.
 class ShardSet {

@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <new>
 
@@ -48,9 +49,16 @@ Encoding StringEncodingFor(std::string_view value) {
   return value.size() <= Entry::kEmbStrMax ? Encoding::kEmbStr : Encoding::kRaw;
 }
 
-Entry* Entry::Allocate(std::string_view key, size_t value_len, size_t capacity, bool expire) {
+uint64_t NextCas() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+Entry* Entry::Allocate(std::string_view key, size_t value_len, size_t capacity, bool expire,
+                       bool mc) {
   if (capacity < value_len) capacity = value_len;
-  size_t size = kHeaderSize + (expire ? kExpireBlockSize : 0) + key.size() + capacity;
+  size_t size = kHeaderSize + (expire ? kExpireBlockSize : 0) + (mc ? kMcBlockSize : 0) +
+                key.size() + capacity;
   void* mem = malloc(size);
   if (mem == nullptr) throw std::bad_alloc();
   Entry* e = new (mem) Entry();
@@ -58,20 +66,43 @@ Entry* Entry::Allocate(std::string_view key, size_t value_len, size_t capacity, 
   e->val_len_ = static_cast<uint32_t>(value_len);
   e->type_ = static_cast<uint8_t>(ObjType::kString);
   e->enc_ = static_cast<uint8_t>(Encoding::kRaw);
-  e->flags_ = expire ? kHasExpire : 0;
+  e->flags_ = static_cast<uint8_t>((expire ? kHasExpire : 0) | (mc ? kHasMcMeta : 0));
   e->reserved_ = 0;
   e->lru_ = 0;
+  if (expire) {
+    e->set_expire_ms(0);
+    e->set_volatile_index(0);
+  }
+  if (mc) {
+    uint32_t zero = 0;
+    uint64_t cas = NextCas();
+    memcpy(e->mc_block(), &zero, sizeof(zero));
+    memcpy(e->mc_block() + 4, &cas, sizeof(cas));
+  }
   memcpy(e->key_ptr(), key.data(), key.size());
   return e;
 }
 
+void Entry::CopyMetaTo(Entry* e, bool keep_volatile_index) const {
+  if (has_expire() && e->has_expire()) {
+    e->set_expire_ms(expire_ms());
+    if (keep_volatile_index) e->set_volatile_index(volatile_index());
+  }
+  if (has_mc_meta() && e->has_mc_meta()) {
+    uint32_t f = mc_flags();
+    memcpy(e->mc_block(), &f, sizeof(f));  // the CAS stays the fresh one
+  }
+  e->type_ = type_;
+  e->enc_ = enc_;
+  e->lru_ = lru_;
+  e->reserved_ = reserved_;
+  e->flags_ |= flags_ & kPrivateInt;
+}
+
 Entry* Entry::NewString(std::string_view key, std::string_view value, int64_t expire_ms,
                         size_t capacity) {
-  Entry* e = Allocate(key, value.size(), capacity, expire_ms >= 0);
-  if (expire_ms >= 0) {
-    e->set_expire_ms(expire_ms);
-    e->set_volatile_index(0);
-  }
+  Entry* e = Allocate(key, value.size(), capacity, expire_ms >= 0, false);
+  if (expire_ms >= 0) e->set_expire_ms(expire_ms);
   if (!value.empty()) memcpy(e->mutable_str(), value.data(), value.size());
   e->enc_ = static_cast<uint8_t>(StringEncodingFor(value));
   e->lru_ = static_cast<uint32_t>(NowMs() / 1000);
@@ -79,45 +110,59 @@ Entry* Entry::NewString(std::string_view key, std::string_view value, int64_t ex
 }
 
 Entry* Entry::WithValue(std::string_view value, size_t capacity) const {
-  Entry* e = Allocate(key(), value.size(), capacity, has_expire());
-  if (has_expire()) {
-    e->set_expire_ms(expire_ms());
-    e->set_volatile_index(volatile_index());
-  }
+  Entry* e = Allocate(key(), value.size(), capacity, has_expire(), has_mc_meta());
+  CopyMetaTo(e, true);
   if (!value.empty()) memcpy(e->mutable_str(), value.data(), value.size());
-  e->type_ = type_;
-  e->enc_ = enc_;
-  e->lru_ = lru_;
-  e->flags_ |= flags_ & kPrivateInt;
   return e;
 }
 
 Entry* Entry::WithExpire(int64_t expire_ms) const {
-  Entry* e = Allocate(key(), val_len_, val_len_, expire_ms >= 0);
-  if (expire_ms >= 0) {
-    e->set_expire_ms(expire_ms);
-    e->set_volatile_index(has_expire() ? volatile_index() : 0);
+  Entry* e = Allocate(key(), val_len_, val_len_, expire_ms >= 0, has_mc_meta());
+  CopyMetaTo(e, true);
+  if (expire_ms >= 0) e->set_expire_ms(expire_ms);
+  if (has_mc_meta()) {
+    uint64_t c = cas();  // a TTL change keeps the CAS, as memcached's touch does
+    memcpy(e->mc_block() + 4, &c, sizeof(c));
   }
   memcpy(e->mutable_str(), str().data(), val_len_);
-  e->type_ = type_;
-  e->enc_ = enc_;
-  e->lru_ = lru_;
-  e->flags_ |= flags_ & kPrivateInt;
+  return e;
+}
+
+Entry* Entry::WithMcMeta(uint32_t flags) const {
+  Entry* e = Allocate(key(), val_len_, val_len_, has_expire(), true);
+  CopyMetaTo(e, true);
+  memcpy(e->mc_block(), &flags, sizeof(flags));
+  memcpy(e->mutable_str(), str().data(), val_len_);
   return e;
 }
 
 Entry* Entry::CloneAs(std::string_view new_key, int64_t expire_ms, bool copy) const {
-  Entry* e = Allocate(new_key, val_len_, val_len_, expire_ms >= 0);
-  if (expire_ms >= 0) {
-    e->set_expire_ms(expire_ms);
-    e->set_volatile_index(0);
-  }
+  Entry* e = Allocate(new_key, val_len_, val_len_, expire_ms >= 0, has_mc_meta());
+  CopyMetaTo(e, false);
+  if (expire_ms >= 0) e->set_expire_ms(expire_ms);
   memcpy(e->mutable_str(), str().data(), val_len_);
-  e->type_ = type_;
-  e->enc_ = enc_;
-  e->lru_ = lru_;
   if (copy) e->flags_ |= kPrivateInt;
   return e;
+}
+
+uint32_t Entry::mc_flags() const {
+  if (!has_mc_meta()) return 0;
+  uint32_t f;
+  memcpy(&f, mc_block(), sizeof(f));
+  return f;
+}
+
+uint64_t Entry::cas() const {
+  if (!has_mc_meta()) return 0;
+  uint64_t c;
+  memcpy(&c, mc_block() + 4, sizeof(c));
+  return c;
+}
+
+void Entry::BumpCas() {
+  if (!has_mc_meta()) return;
+  uint64_t c = NextCas();
+  memcpy(mc_block() + 4, &c, sizeof(c));
 }
 
 bool Entry::shared_int() const {
@@ -133,7 +178,7 @@ void Entry::Free(Entry* e) {
 }
 
 size_t Entry::str_capacity() const {
-  size_t overhead = kHeaderSize + (has_expire() ? kExpireBlockSize : 0) + key_len_;
+  size_t overhead = static_cast<size_t>(key_ptr() - reinterpret_cast<const char*>(this)) + key_len_;
   return malloc_usable_size(const_cast<Entry*>(this)) - overhead;
 }
 

@@ -1,12 +1,14 @@
 // Entry: one key and its value in a single allocation.
 //
-//   [header 16 B][expire block 12 B, only if kHasExpire][key bytes][value bytes]
+//   [header 16 B][expire 12 B if kHasExpire][memcached 12 B if kHasMcMeta][key][value]
 //
 // The header holds the key and value lengths, the type, the encoding Redis
 // would report, flags and the access clock. Keys without a TTL pay nothing
 // for expiry; keys with one carry the absolute expire time and their index in
 // the shard's volatile-key array (so active expiry can sample them in O(1)
-// and remove them without a search). Strings are stored inline after the key;
+// and remove them without a search). Keys written through the memcached
+// port also carry their 32-bit client flags and 64-bit CAS unique; keys
+// only Redis ever wrote pay nothing for them. Strings are stored inline after the key;
 // an entry may have spare capacity after the value (left by APPEND/SETRANGE
 // growth), which malloc_usable_size reports.
 //
@@ -38,8 +40,11 @@ class Entry {
   static constexpr uint8_t kHasExpire = 1;
   // A private copy of a small integer (COPY): Redis would not share it.
   static constexpr uint8_t kPrivateInt = 2;
+  // Carries memcached client flags and CAS unique.
+  static constexpr uint8_t kHasMcMeta = 4;
   static constexpr size_t kHeaderSize = 16;
   static constexpr size_t kExpireBlockSize = 12;
+  static constexpr size_t kMcBlockSize = 12;
   // Longest string Redis ever stores as embstr.
   static constexpr size_t kEmbStrMax = 44;
 
@@ -51,6 +56,8 @@ class Entry {
   Entry* WithValue(std::string_view value, size_t capacity = 0) const;
   // Copies this entry with a TTL set (expire_ms >= 0) or removed (< 0).
   Entry* WithExpire(int64_t expire_ms) const;
+  // Copies this entry with memcached flags and a fresh CAS unique.
+  Entry* WithMcMeta(uint32_t flags) const;
   // Copies this entry under another key with an optional TTL; `copy` marks
   // a duplicate value (COPY) rather than the same value moved (RENAME).
   Entry* CloneAs(std::string_view key, int64_t expire_ms, bool copy) const;
@@ -88,6 +95,20 @@ class Entry {
   }
   void set_volatile_index(uint32_t i) { memcpy(block() + 8, &i, sizeof(i)); }
 
+  // memcached client flags (0 when Redis wrote the value) and CAS unique.
+  bool has_mc_meta() const { return flags_ & kHasMcMeta; }
+  uint32_t mc_flags() const;
+  uint64_t cas() const;
+  // Gives the value a new CAS unique after an in-place change.
+  void BumpCas();
+
+  // memcached per-item state used by the meta protocol.
+  static constexpr uint8_t kMcFetched = 1;  // read at least once (mg h)
+  static constexpr uint8_t kMcStale = 2;    // invalidated (md I / ms I)
+  static constexpr uint8_t kMcWinSent = 4;  // a client already won the recache
+  uint8_t mc_state() const { return reserved_; }
+  void set_mc_state(uint8_t s) { reserved_ = s; }
+
   // Access clock in seconds (LRU), as Redis's 24-bit LRU clock.
   uint32_t lru() const { return lru_; }
   void set_lru(uint32_t v) { lru_ = v; }
@@ -97,24 +118,32 @@ class Entry {
 
  private:
   Entry() = default;
-  static Entry* Allocate(std::string_view key, size_t value_len, size_t capacity, bool expire);
-
-  char* block() { return reinterpret_cast<char*>(this) + kHeaderSize; }
-  const char* block() const { return reinterpret_cast<const char*>(this) + kHeaderSize; }
-  char* key_ptr() const {
+  static Entry* Allocate(std::string_view key, size_t value_len, size_t capacity, bool expire,
+                         bool mc);
+  // Copies the value and metadata of this entry into `e` (same layout
+  // choices already made by Allocate).
+  void CopyMetaTo(Entry* e, bool keep_volatile_index) const;
+  char* mc_block() const {
     return const_cast<char*>(reinterpret_cast<const char*>(this)) + kHeaderSize +
            (has_expire() ? kExpireBlockSize : 0);
   }
+
+  char* block() { return reinterpret_cast<char*>(this) + kHeaderSize; }
+  const char* block() const { return reinterpret_cast<const char*>(this) + kHeaderSize; }
+  char* key_ptr() const { return mc_block() + (has_mc_meta() ? kMcBlockSize : 0); }
 
   uint32_t key_len_;  // key bytes
   uint32_t val_len_;  // string value bytes
   uint8_t type_;      // ObjType
   uint8_t enc_;       // Encoding reported by OBJECT ENCODING
   uint8_t flags_;     // kHasExpire
-  uint8_t reserved_;  // room for future flags (memcached metadata, ...)
+  uint8_t reserved_;  // memcached meta-protocol state (kMc*)
   uint32_t lru_;      // last access, seconds
 };
 static_assert(sizeof(Entry) == Entry::kHeaderSize);
+
+// A new CAS unique, increasing across the process.
+uint64_t NextCas();
 
 // The encoding Redis gives a freshly set string value.
 Encoding StringEncodingFor(std::string_view value);

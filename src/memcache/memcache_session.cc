@@ -1,0 +1,1043 @@
+#include "memcache/memcache_session.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+#include "commands/helpers.h"
+#include "common/stats.h"
+#include "common/util.h"
+#include "server/memory.h"
+#include "server/server.h"
+
+namespace magpie {
+
+namespace {
+
+constexpr int64_t kRelativeMax = 60 * 60 * 24 * 30;  // memcached's REALTIME_MAXDELTA
+constexpr const char* kVersion = "1.6.18";
+
+using Tokens = std::vector<std::string_view>;
+
+void Split(std::string_view line, Tokens* out) {
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && line[i] == ' ') ++i;
+    size_t j = i;
+    while (j < line.size() && line[j] != ' ') ++j;
+    if (j > i) out->push_back(line.substr(i, j - i));
+    i = j;
+  }
+}
+
+// memcached's safe_strtoull: decimal, optional trailing spaces, no sign.
+bool ParseU64(std::string_view s, uint64_t* v) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  if (s.empty() || s.size() > 20) return false;
+  auto r = ParseUint64(s);
+  if (!r) {
+    // strtoull accepts leading zeros; ParseUint64 already does. Anything
+    // else (signs, letters) is not a number.
+    return false;
+  }
+  *v = *r;
+  return true;
+}
+
+bool ParseI64(std::string_view s, int64_t* v) {
+  if (s.empty()) return false;
+  bool neg = s[0] == '-';
+  uint64_t u;
+  if (!ParseU64(neg ? s.substr(1) : s, &u)) return false;
+  if (u > (neg ? 1ULL << 63 : static_cast<uint64_t>(INT64_MAX))) return false;
+  *v = neg ? static_cast<int64_t>(0 - u) : static_cast<int64_t>(u);
+  return true;
+}
+
+bool ParseU32(std::string_view s, uint32_t* v) {
+  uint64_t u;
+  if (!ParseU64(s, &u) || u > UINT32_MAX) return false;
+  *v = static_cast<uint32_t>(u);
+  return true;
+}
+
+bool ParseI32(std::string_view s, int64_t* v) {
+  return ParseI64(s, v) && *v >= INT32_MIN && *v <= INT32_MAX;
+}
+
+ThreadStats& St() { return LocalStats(); }
+void Count(McCounter c) { St().mc[c].Add(); }
+
+Db& Db0(Server& s) { return s.keyspace().db(0); }
+
+// A live string entry for the key in a locked shard, or nullptr.
+Entry* FindItem(KeyLock& k, int64_t now_ms, bool* expired = nullptr) {
+  Entry* e = k.shard.Find(k.ref, now_ms, expired);
+  if (e != nullptr && e->type() != ObjType::kString) return nullptr;
+  return e;
+}
+
+// Makes sure the entry carries a memcached block (and so a CAS unique).
+Entry* EnsureMcMeta(KeyLock& k, Entry* e) {
+  if (e->has_mc_meta()) return e;
+  Entry* n = e->WithMcMeta(0);
+  k.shard.Replace(e, n, k.ref);
+  return n;
+}
+
+// Stores value with flags and expiry (`expire_ms` as MemcacheExpireMs).
+void StoreItem(KeyLock& k, Entry* old, std::string_view key, std::string_view value,
+               uint32_t flags, int64_t expire_ms, int64_t now_ms) {
+  if (expire_ms == 0) {  // already expired: nothing to keep
+    if (old != nullptr) k.shard.Erase(k.ref);
+    return;
+  }
+  Entry* plain = Entry::NewString(key, value, expire_ms);
+  Entry* e = plain->WithMcMeta(flags);
+  Entry::Free(plain);
+  e->set_lru(static_cast<uint32_t>(now_ms / 1000));
+  old ? k.shard.Replace(old, e, k.ref) : k.shard.Insert(k.ref, e);
+  Count(kMcTotalItems);
+}
+
+void AppendU64(std::string& out, uint64_t v) {
+  char buf[24];
+  int n = snprintf(buf, sizeof(buf), "%" PRIu64, v);
+  out.append(buf, static_cast<size_t>(n));
+}
+
+bool NoReply(const Tokens& t) { return !t.empty() && t.back() == "noreply"; }
+
+void Reply(std::string& out, bool noreply, std::string_view msg) {
+  if (noreply) return;
+  out.append(msg);
+  out.append("\r\n");
+}
+
+}  // namespace
+
+int64_t MemcacheExpireMs(int64_t exptime, int64_t now_ms) {
+  if (exptime == 0) return -1;
+  if (exptime < 0) return 0;
+  int64_t when = exptime > kRelativeMax ? exptime * 1000 : now_ms + exptime * 1000;
+  return when <= now_ms ? 0 : when;
+}
+
+bool MemcacheSession::Process(IoBuffer& in, std::string& out) {
+  while (!in.empty()) {
+    Status st = ProcessOne(in, out);
+    if (st == Status::kNeedMore) break;
+    if (st == Status::kClose) return false;
+  }
+  return true;
+}
+
+MemcacheSession::Status MemcacheSession::ProcessOne(IoBuffer& in, std::string& out) {
+  if (swallow_ > 0) {
+    size_t n = std::min(swallow_, in.size());
+    in.Consume(n);
+    swallow_ -= n;
+    return swallow_ > 0 ? Status::kNeedMore : Status::kDone;
+  }
+  const char* data = in.data();
+  const char* nl = static_cast<const char*>(memchr(data, '\n', in.size()));
+  if (nl == nullptr) {
+    if (in.size() > kMaxLine) {
+      // Only a huge multi-get may have a line this long; anything else is
+      // dropped with the connection, as memcached does.
+      std::string_view head(data, std::min<size_t>(in.size(), 100));
+      size_t sp = head.find_first_not_of(' ');
+      std::string_view rest = sp == std::string_view::npos ? "" : head.substr(sp);
+      if (rest.substr(0, 4) != "get " && rest.substr(0, 5) != "gets ") return Status::kClose;
+    }
+    return Status::kNeedMore;
+  }
+  size_t line_len = static_cast<size_t>(nl - data) + 1;
+  std::string_view line(data, line_len - 1);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  Tokens t;
+  Split(line, &t);
+  if (t.empty()) {
+    out.append("ERROR\r\n");
+    in.Consume(line_len);
+    return Status::kDone;
+  }
+  std::string_view cmd = t[0];
+  if (cmd == "set" || cmd == "add" || cmd == "replace" || cmd == "append" || cmd == "prepend" ||
+      cmd == "cas") {
+    return Storage(t, std::string_view(data + line_len, in.size() - line_len), line_len, in, out);
+  }
+  if (cmd == "ms") return MetaSet(t, line_len, in, out);
+  in.Consume(line_len);
+  // `t` views point into bytes just consumed but not yet overwritten: the
+  // buffer only moves on the next read.
+  if (cmd == "get" || cmd == "gets" || cmd == "gat" || cmd == "gats") {
+    Retrieval(t, out);
+  } else if (cmd == "mg") {
+    MetaGet(t, out);
+  } else if (cmd == "delete") {
+    Delete(t, out);
+  } else if (cmd == "md") {
+    MetaDelete(t, out);
+  } else if (cmd == "incr" || cmd == "decr") {
+    Arithmetic(t, out);
+  } else if (cmd == "ma") {
+    MetaArithmetic(t, out);
+  } else if (cmd == "touch") {
+    Touch(t, out);
+  } else if (cmd == "mn") {
+    out.append("MN\r\n");
+  } else if (cmd == "me") {
+    MetaDebug(t, out);
+  } else if (cmd == "flush_all") {
+    FlushAll(t, out);
+  } else if (cmd == "stats") {
+    Stats(t, out);
+  } else if (cmd == "version") {
+    out.append("VERSION ").append(kVersion).append("\r\n");
+  } else if (cmd == "verbosity" && t.size() >= 2) {
+    Reply(out, NoReply(t), "OK");
+  } else if (cmd == "quit") {
+    return Status::kClose;
+  } else {
+    out.append("ERROR\r\n");
+  }
+  return Status::kDone;
+}
+
+MemcacheSession::Status MemcacheSession::Storage(const Tokens& t, std::string_view rest,
+                                                 size_t line_len, IoBuffer& in, std::string& out) {
+  std::string_view cmd = t[0];
+  bool is_cas = cmd == "cas";
+  size_t base = is_cas ? 6 : 5;
+  if (t.size() != base && t.size() != base + 1) {
+    in.Consume(line_len);
+    out.append("ERROR\r\n");
+    return Status::kDone;
+  }
+  bool noreply = t.size() == base + 1 && t.back() == "noreply";
+  std::string_view key = t[1];
+  uint32_t flags = 0;
+  int64_t exptime = 0, vlen = 0;
+  uint64_t cas_in = 0;
+  if (key.size() > kMaxKey || !ParseU32(t[2], &flags) || !ParseI32(t[3], &exptime) ||
+      !ParseI32(t[4], &vlen) || (is_cas && !ParseU64(t[5], &cas_in)) || vlen < 0) {
+    in.Consume(line_len);
+    out.append("CLIENT_ERROR bad command line format\r\n");
+    return Status::kDone;
+  }
+  size_t total = static_cast<size_t>(vlen) + 2;
+  int64_t now = NowMs();
+  // memcached sizes an item as header + key + value + CRLF; refuse what it would.
+  size_t item_size = 56 + key.size() + 1 + total;
+  if (static_cast<int64_t>(item_size) > server_.config().memcached_max_item_size.load()) {
+    std::string k(key);
+    in.Consume(line_len);
+    out.append("SERVER_ERROR object too large for cache\r\n");
+    swallow_ = total;
+    if (cmd == "set") {  // never leave the stale value behind a failed set
+      KeyLock lock(Db0(server_), k);
+      lock.shard.Erase(lock.ref);
+    }
+    return Status::kDone;
+  }
+  if (rest.size() < total) return Status::kNeedMore;
+  std::string_view value = rest.substr(0, static_cast<size_t>(vlen));
+  bool chunk_ok = rest[static_cast<size_t>(vlen)] == '\r' && rest[static_cast<size_t>(vlen) + 1] == '\n';
+  const char* reply = "STORED";
+  if (!chunk_ok) {
+    reply = nullptr;
+  } else {
+    Count(kMcCmdSet);
+    KeyLock k(Db0(server_), key);
+    Entry* old = FindItem(k, now);
+    int64_t expire_ms = MemcacheExpireMs(exptime, now);
+    if (cmd == "set") {
+      StoreItem(k, old, key, value, flags, expire_ms, now);
+    } else if (cmd == "add") {
+      if (old != nullptr) {
+        reply = "NOT_STORED";
+      } else {
+        StoreItem(k, old, key, value, flags, expire_ms, now);
+      }
+    } else if (cmd == "replace") {
+      if (old == nullptr) {
+        reply = "NOT_STORED";
+      } else {
+        StoreItem(k, old, key, value, flags, expire_ms, now);
+      }
+    } else if (cmd == "cas") {
+      if (old == nullptr) {
+        reply = "NOT_FOUND";
+        Count(kMcCasMisses);
+      } else if (!old->has_mc_meta() || old->cas() != cas_in) {
+        reply = "EXISTS";
+        Count(kMcCasBadval);
+      } else {
+        Count(kMcCasHits);
+        StoreItem(k, old, key, value, flags, expire_ms, now);
+      }
+    } else {  // append / prepend keep the item's flags and expiry
+      if (old == nullptr) {
+        reply = "NOT_STORED";
+      } else {
+        std::string joined = cmd == "append" ? std::string(old->str()).append(value)
+                                             : std::string(value).append(old->str());
+        Entry* n = old->WithValue(joined);
+        n->set_encoding(Encoding::kRaw);
+        k.shard.Replace(old, n, k.ref);
+        Count(kMcTotalItems);
+      }
+    }
+  }
+  in.Consume(line_len + total);
+  if (reply == nullptr) {
+    out.append("CLIENT_ERROR bad data chunk\r\n");
+  } else {
+    Reply(out, noreply, reply);
+  }
+  return Status::kDone;
+}
+
+void MemcacheSession::Retrieval(const Tokens& t, std::string& out) {
+  bool touch = t[0] == "gat" || t[0] == "gats";
+  bool with_cas = t[0] == "gets" || t[0] == "gats";
+  size_t first = touch ? 2 : 1;
+  if (t.size() <= first) {
+    out.append("ERROR\r\n");
+    return;
+  }
+  int64_t exptime = 0;
+  if (touch && !ParseI64(t[1], &exptime)) {
+    out.append("CLIENT_ERROR invalid exptime argument\r\n");
+    return;
+  }
+  int64_t now = NowMs();
+  for (size_t i = first; i < t.size(); ++i) {
+    std::string_view key = t[i];
+    if (key.size() > kMaxKey) {
+      out.append("CLIENT_ERROR bad command line format\r\n");
+      return;
+    }
+    KeyLock k(Db0(server_), key);
+    bool expired = false;
+    Entry* e = FindItem(k, now, &expired);
+    Count(touch ? kMcCmdTouch : kMcCmdGet);
+    if (e == nullptr) {
+      Count(touch ? kMcTouchMisses : kMcGetMisses);
+      if (expired) Count(kMcGetExpired);
+      continue;
+    }
+    Count(touch ? kMcTouchHits : kMcGetHits);
+    if (with_cas) e = EnsureMcMeta(k, e);
+    e->set_lru(static_cast<uint32_t>(now / 1000));
+    e->set_mc_state(e->mc_state() | Entry::kMcFetched);
+    out.append("VALUE ").append(key).append(" ");
+    AppendU64(out, e->mc_flags());
+    out.append(" ");
+    AppendU64(out, e->str().size());
+    if (with_cas) {
+      out.append(" ");
+      AppendU64(out, e->cas());
+    }
+    out.append("\r\n").append(e->str()).append("\r\n");
+    if (touch) {
+      int64_t when = MemcacheExpireMs(exptime, now);
+      if (when == 0) {
+        k.shard.Erase(k.ref);
+      } else {
+        k.shard.SetExpire(e, k.ref, when);
+      }
+    }
+  }
+  out.append("END\r\n");
+}
+
+void MemcacheSession::Delete(const Tokens& t, std::string& out) {
+  if (t.size() < 2 || t.size() > 4) {
+    out.append("ERROR\r\n");
+    return;
+  }
+  bool noreply = NoReply(t);
+  if (t.size() > 2) {
+    bool hold_zero = t[2] == "0";
+    bool valid = (t.size() == 3 && (hold_zero || noreply)) || (t.size() == 4 && hold_zero && noreply);
+    if (!valid) {
+      out.append("CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]\r\n");
+      return;
+    }
+  }
+  if (t[1].size() > kMaxKey) {
+    out.append("CLIENT_ERROR bad command line format\r\n");
+    return;
+  }
+  KeyLock k(Db0(server_), t[1]);
+  if (FindItem(k, NowMs()) != nullptr) {
+    k.shard.Erase(k.ref);
+    Count(kMcDeleteHits);
+    Reply(out, noreply, "DELETED");
+  } else {
+    Count(kMcDeleteMisses);
+    Reply(out, noreply, "NOT_FOUND");
+  }
+}
+
+namespace {
+
+enum class DeltaResult { kOk, kNotFound, kNonNumeric };
+
+// memcached's add_delta: decimal unsigned 64-bit values; incr wraps, decr
+// floors at 0; a shorter result is padded with spaces in place.
+DeltaResult ApplyDelta(KeyLock& k, Entry* e, bool incr, uint64_t delta, uint64_t* result) {
+  if (e == nullptr) return DeltaResult::kNotFound;
+  uint64_t value;
+  if (!ParseU64(e->str(), &value)) return DeltaResult::kNonNumeric;
+  if (incr) {
+    value += delta;
+  } else {
+    value = delta > value ? 0 : value - delta;
+  }
+  *result = value;
+  char buf[24];
+  size_t n = static_cast<size_t>(snprintf(buf, sizeof(buf), "%" PRIu64, value));
+  size_t old_len = e->str().size();
+  if (n <= old_len) {
+    memcpy(e->mutable_str(), buf, n);
+    memset(e->mutable_str() + n, ' ', old_len - n);
+    e->set_encoding(StringEncodingFor(e->str()));
+    e->BumpCas();
+  } else {
+    Entry* grown = e->WithValue(std::string_view(buf, n));
+    grown->set_encoding(Encoding::kInt);
+    k.shard.Replace(e, grown, k.ref);
+  }
+  return DeltaResult::kOk;
+}
+
+}  // namespace
+
+void MemcacheSession::Arithmetic(const Tokens& t, std::string& out) {
+  if (t.size() != 3 && t.size() != 4) {
+    out.append("ERROR\r\n");
+    return;
+  }
+  bool noreply = t.size() == 4 && NoReply(t);
+  bool incr = t[0] == "incr";
+  if (t[1].size() > kMaxKey) {
+    out.append("CLIENT_ERROR bad command line format\r\n");
+    return;
+  }
+  uint64_t delta;
+  if (!ParseU64(t[2], &delta)) {
+    out.append("CLIENT_ERROR invalid numeric delta argument\r\n");
+    return;
+  }
+  KeyLock k(Db0(server_), t[1]);
+  uint64_t result = 0;
+  switch (ApplyDelta(k, FindItem(k, NowMs()), incr, delta, &result)) {
+    case DeltaResult::kOk: {
+      Count(incr ? kMcIncrHits : kMcDecrHits);
+      std::string s = std::to_string(result);
+      Reply(out, noreply, s);
+      break;
+    }
+    case DeltaResult::kNotFound:
+      Count(incr ? kMcIncrMisses : kMcDecrMisses);
+      Reply(out, noreply, "NOT_FOUND");
+      break;
+    case DeltaResult::kNonNumeric:
+      out.append("CLIENT_ERROR cannot increment or decrement non-numeric value\r\n");
+      break;
+  }
+}
+
+void MemcacheSession::Touch(const Tokens& t, std::string& out) {
+  if (t.size() != 3 && t.size() != 4) {
+    out.append("ERROR\r\n");
+    return;
+  }
+  bool noreply = t.size() == 4 && NoReply(t);
+  if (t[1].size() > kMaxKey) {
+    out.append("CLIENT_ERROR bad command line format\r\n");
+    return;
+  }
+  int64_t exptime;
+  if (!ParseI64(t[2], &exptime)) {
+    out.append("CLIENT_ERROR invalid exptime argument\r\n");
+    return;
+  }
+  int64_t now = NowMs();
+  KeyLock k(Db0(server_), t[1]);
+  Entry* e = FindItem(k, now);
+  Count(kMcCmdTouch);
+  if (e == nullptr) {
+    Count(kMcTouchMisses);
+    return Reply(out, noreply, "NOT_FOUND");
+  }
+  Count(kMcTouchHits);
+  int64_t when = MemcacheExpireMs(exptime, now);
+  if (when == 0) {
+    k.shard.Erase(k.ref);
+  } else {
+    k.shard.SetExpire(e, k.ref, when);
+  }
+  Reply(out, noreply, "TOUCHED");
+}
+
+void MemcacheSession::FlushAll(const Tokens& t, std::string& out) {
+  bool noreply = NoReply(t);
+  size_t args = t.size() - (noreply ? 1 : 0);
+  if (args > 2) {
+    out.append("ERROR\r\n");
+    return;
+  }
+  int64_t delay = 0;
+  if (args == 2 && !ParseI32(t[1], &delay)) {
+    out.append("CLIENT_ERROR bad command line format\r\n");
+    return;
+  }
+  Count(kMcCmdFlush);
+  if (delay > 0) {
+    int64_t when = MemcacheExpireMs(delay, NowMs());
+    server_.memcache_flush_at_ms().store(when);
+  } else {
+    FlushDatabases(server_.keyspace(), 0, 0, false);
+  }
+  Reply(out, noreply, "OK");
+}
+
+void MemcacheSession::Stats(const Tokens& t, std::string& out) {
+  auto stat = [&out](const char* name, const std::string& v) {
+    out.append("STAT ").append(name).append(" ").append(v).append("\r\n");
+  };
+  auto num = [](uint64_t v) { return std::to_string(v); };
+  if (t.size() >= 2) {
+    std::string_view sub = t[1];
+    if (sub == "reset") {
+      ResetAllStats();
+      out.append("RESET\r\n");
+    } else if (sub == "settings") {
+      Config& c = server_.config();
+      stat("maxbytes", "0");
+      stat("maxconns", num(static_cast<uint64_t>(c.maxclients.load())));
+      stat("tcpport", num(static_cast<uint64_t>(server_.memcache_port())));
+      stat("evictions", "on");
+      stat("num_threads", num(static_cast<uint64_t>(server_.num_workers())));
+      stat("cas_enabled", "yes");
+      stat("item_size_max", num(static_cast<uint64_t>(c.memcached_max_item_size.load())));
+      stat("binding_protocol", "ascii");
+      out.append("END\r\n");
+    } else if (sub == "items" || sub == "slabs" || sub == "sizes" || sub == "conns") {
+      // Magpie has no slab classes: items live in one keyspace (see
+      // docs/COMPATIBILITY.md), so these report the whole of database 0.
+      if (sub == "items") {
+        stat("items:1:number", num(server_.keyspace().db(0).size()));
+      } else if (sub == "slabs") {
+        stat("active_slabs", "0");
+        stat("total_malloced", num(ReadMemoryStats().allocated));
+      }
+      out.append("END\r\n");
+    } else {
+      out.append("ERROR\r\n");
+    }
+    return;
+  }
+  uint64_t mc[kMcCounterCount] = {};
+  ForEachStats([&](const ThreadStats& s) {
+    for (int i = 0; i < kMcCounterCount; ++i) mc[i] += s.mc[i].Get();
+  });
+  int64_t now = NowMs();
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  char cpu[64];
+  stat("pid", num(static_cast<uint64_t>(getpid())));
+  stat("uptime", num(static_cast<uint64_t>((now - server_.start_time_ms()) / 1000)));
+  stat("time", num(static_cast<uint64_t>(now / 1000)));
+  stat("version", kVersion);
+  stat("pointer_size", "64");
+  snprintf(cpu, sizeof(cpu), "%ld.%06ld", static_cast<long>(ru.ru_utime.tv_sec), static_cast<long>(ru.ru_utime.tv_usec));
+  stat("rusage_user", cpu);
+  snprintf(cpu, sizeof(cpu), "%ld.%06ld", static_cast<long>(ru.ru_stime.tv_sec), static_cast<long>(ru.ru_stime.tv_usec));
+  stat("rusage_system", cpu);
+  stat("max_connections", num(static_cast<uint64_t>(server_.config().maxclients.load())));
+  stat("curr_connections", num(static_cast<uint64_t>(server_.memcache_connections().load())));
+  stat("total_connections", num(mc[kMcTotalConnections]));
+  stat("cmd_get", num(mc[kMcCmdGet]));
+  stat("cmd_set", num(mc[kMcCmdSet]));
+  stat("cmd_flush", num(mc[kMcCmdFlush]));
+  stat("cmd_touch", num(mc[kMcCmdTouch]));
+  stat("get_hits", num(mc[kMcGetHits]));
+  stat("get_misses", num(mc[kMcGetMisses]));
+  stat("get_expired", num(mc[kMcGetExpired]));
+  stat("delete_misses", num(mc[kMcDeleteMisses]));
+  stat("delete_hits", num(mc[kMcDeleteHits]));
+  stat("incr_misses", num(mc[kMcIncrMisses]));
+  stat("incr_hits", num(mc[kMcIncrHits]));
+  stat("decr_misses", num(mc[kMcDecrMisses]));
+  stat("decr_hits", num(mc[kMcDecrHits]));
+  stat("cas_misses", num(mc[kMcCasMisses]));
+  stat("cas_hits", num(mc[kMcCasHits]));
+  stat("cas_badval", num(mc[kMcCasBadval]));
+  stat("touch_hits", num(mc[kMcTouchHits]));
+  stat("touch_misses", num(mc[kMcTouchMisses]));
+  stat("threads", num(static_cast<uint64_t>(server_.num_workers())));
+  stat("bytes", num(ReadMemoryStats().allocated));
+  stat("curr_items", num(server_.keyspace().db(0).size()));
+  stat("total_items", num(mc[kMcTotalItems]));
+  stat("evictions", "0");
+  stat("limit_maxbytes", "0");
+  out.append("END\r\n");
+}
+
+// ---------------------------------------------------------------------------
+// Meta protocol
+// ---------------------------------------------------------------------------
+
+namespace {
+
+// Parsed meta flags: single letters, some with a token.
+struct MetaFlags {
+  std::string_view tokens[128];  // token per flag letter ("" when given without one)
+  bool has[128] = {};
+  std::vector<char> order;  // flags as given, for echoing return flags
+  bool Has(char f) const { return has[static_cast<unsigned char>(f)]; }
+  std::string_view Token(char f) const { return tokens[static_cast<unsigned char>(f)]; }
+};
+
+bool ParseMetaFlags(const Tokens& t, size_t first, MetaFlags* m) {
+  for (size_t i = first; i < t.size(); ++i) {
+    unsigned char f = static_cast<unsigned char>(t[i][0]);
+    if (f >= 128 || !isalpha(f)) return false;
+    m->has[f] = true;
+    m->tokens[f] = t[i].substr(1);
+    m->order.push_back(static_cast<char>(f));
+  }
+  return true;
+}
+
+// The key of a meta request, base64-decoded under flag b.
+bool MetaKey(std::string_view raw, const MetaFlags& m, std::string* key) {
+  if (m.Has('b')) return Base64Decode(raw, key) && !key->empty() && key->size() <= 250;
+  if (raw.size() > 250) return false;
+  *key = std::string(raw);
+  return true;
+}
+
+int64_t TtlSeconds(const Entry* e, int64_t now_ms) {
+  if (!e->has_expire()) return -1;
+  int64_t left = e->expire_ms() - now_ms;
+  return left <= 0 ? 0 : (left + 999) / 1000;
+}
+
+// Appends the return flags a meta command echoes (k, O, b, c, f, s, t, ...).
+void MetaReturnFlags(std::string& out, const MetaFlags& m, std::string_view raw_key,
+                     const Entry* e, int64_t now_ms) {
+  for (char f : m.order) {
+    switch (f) {
+      case 'O':
+        out.append(" O").append(m.Token('O'));
+        break;
+      case 'k':
+        out.append(" k").append(raw_key);
+        break;
+      case 'b':
+        if (m.Has('k')) out.append(" b");
+        break;
+      case 'c':
+        if (e) out.append(" c").append(std::to_string(e->cas()));
+        break;
+      case 'f':
+        if (e) out.append(" f").append(std::to_string(e->mc_flags()));
+        break;
+      case 's':
+        if (e) out.append(" s").append(std::to_string(e->str().size()));
+        break;
+      case 't':
+        if (e) out.append(" t").append(std::to_string(TtlSeconds(e, now_ms)));
+        break;
+      case 'h':
+        if (e) out.append((e->mc_state() & Entry::kMcFetched) ? " h1" : " h0");
+        break;
+      case 'l':
+        if (e) out.append(" l").append(std::to_string(std::max<int64_t>(0, now_ms / 1000 - e->lru())));
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+}  // namespace
+
+void MemcacheSession::MetaGet(const Tokens& t, std::string& out) {
+  MetaFlags m;
+  std::string key;
+  if (t.size() < 2 || !ParseMetaFlags(t, 2, &m) || !MetaKey(t[1], m, &key)) {
+    out.append("CLIENT_ERROR bad command line format\r\n");
+    return;
+  }
+  int64_t now = NowMs();
+  KeyLock k(Db0(server_), key);
+  bool expired = false;
+  Entry* e = FindItem(k, now, &expired);
+  Count(kMcCmdGet);
+  bool won = false;
+  if (e == nullptr && m.Has('N')) {
+    // Vivify: create an empty item and hand this client the win.
+    int64_t ttl = 0;
+    ParseI64(m.Token('N'), &ttl);
+    StoreItem(k, nullptr, key, "", 0, MemcacheExpireMs(ttl, now), now);
+    e = FindItem(k, now);
+    if (e != nullptr) e->set_mc_state(Entry::kMcWinSent);
+    won = true;
+    Count(kMcGetMisses);
+    if (e == nullptr) {
+      out.append("EN\r\n");
+      return;
+    }
+  } else if (e == nullptr) {
+    Count(kMcGetMisses);
+    if (expired) Count(kMcGetExpired);
+    if (!m.Has('q')) out.append("EN\r\n");
+    return;
+  } else {
+    Count(kMcGetHits);
+  }
+  e = EnsureMcMeta(k, e);
+  bool stale = e->mc_state() & Entry::kMcStale;
+  bool win_already = e->mc_state() & Entry::kMcWinSent;
+  if (!won && m.Has('R')) {
+    int64_t threshold = 0;
+    ParseI64(m.Token('R'), &threshold);
+    int64_t ttl = TtlSeconds(e, now);
+    if (ttl != -1 && ttl < threshold && !win_already) won = true;
+  }
+  if (!won && stale && !win_already) won = true;
+  if (won) e->set_mc_state(e->mc_state() | Entry::kMcWinSent);
+  if (m.Has('T')) {
+    int64_t ttl = 0;
+    ParseI64(m.Token('T'), &ttl);
+    e = k.shard.SetExpire(e, k.ref, MemcacheExpireMs(ttl, now));
+  }
+  std::string flags;
+  MetaReturnFlags(flags, m, t[1], e, now);
+  if (won) flags.append(" W");
+  if (stale) flags.append(" X");
+  if (!won && win_already && (stale || m.Has('R'))) flags.append(" Z");
+  if (!m.Has('u')) e->set_lru(static_cast<uint32_t>(now / 1000));
+  e->set_mc_state(e->mc_state() | Entry::kMcFetched);
+  if (m.Has('v')) {
+    out.append("VA ").append(std::to_string(e->str().size())).append(flags).append("\r\n");
+    out.append(e->str()).append("\r\n");
+  } else if (!(m.Has('q') && flags.empty())) {
+    out.append("HD").append(flags).append("\r\n");
+  }
+}
+
+MemcacheSession::Status MemcacheSession::MetaSet(const Tokens& t, size_t line_len, IoBuffer& in,
+                                                 std::string& out) {
+  MetaFlags m;
+  std::string key;
+  int64_t vlen = -1;
+  if (t.size() < 3 || !ParseI32(t[2], &vlen) || vlen < 0 || !ParseMetaFlags(t, 3, &m) ||
+      !MetaKey(t[1], m, &key)) {
+    in.Consume(line_len);
+    out.append("CLIENT_ERROR bad command line format\r\n");
+    return Status::kDone;
+  }
+  size_t total = static_cast<size_t>(vlen) + 2;
+  if (static_cast<int64_t>(56 + key.size() + 1 + total) >
+      server_.config().memcached_max_item_size.load()) {
+    in.Consume(line_len);
+    out.append("SERVER_ERROR object too large for cache\r\n");
+    swallow_ = total;
+    return Status::kDone;
+  }
+  if (in.size() < line_len + total) return Status::kNeedMore;
+  std::string_view rest(in.data() + line_len, total);
+  if (rest[total - 2] != '\r' || rest[total - 1] != '\n') {
+    in.Consume(line_len + total);
+    out.append("CLIENT_ERROR bad data chunk\r\n");
+    return Status::kDone;
+  }
+  std::string_view value = rest.substr(0, static_cast<size_t>(vlen));
+  uint32_t flags = 0;
+  if (m.Has('F') && !ParseU32(m.Token('F'), &flags)) {
+    in.Consume(line_len + total);
+    out.append("CLIENT_ERROR bad token in command line format\r\n");
+    return Status::kDone;
+  }
+  int64_t ttl = 0;
+  if (m.Has('T')) ParseI64(m.Token('T'), &ttl);
+  char mode = m.Has('M') && !m.Token('M').empty() ? static_cast<char>(toupper(m.Token('M')[0])) : 'S';
+  int64_t now = NowMs();
+  Count(kMcCmdSet);
+  const char* code = "HD";
+  Entry* stored = nullptr;
+  {
+    KeyLock k(Db0(server_), key);
+    Entry* old = FindItem(k, now);
+    uint64_t compare = 0;
+    bool cas_ok = true;
+    if (m.Has('C')) {
+      ParseU64(m.Token('C'), &compare);
+      if (old == nullptr) {
+        cas_ok = false;
+        code = "NF";
+      } else if (!old->has_mc_meta() || old->cas() != compare) {
+        // I: an invalidated item accepts an older CAS.
+        bool invalid_ok = m.Has('I') && (old->mc_state() & Entry::kMcStale) && old->has_mc_meta() &&
+                          compare < old->cas();
+        if (!invalid_ok) {
+          cas_ok = false;
+          code = "EX";
+        }
+      }
+    }
+    int64_t expire = MemcacheExpireMs(ttl, now);
+    if (!cas_ok) {
+      // code already set
+    } else if (mode == 'E') {  // add
+      if (old != nullptr) {
+        code = "NS";
+      } else {
+        StoreItem(k, old, key, value, flags, expire, now);
+      }
+    } else if (mode == 'R') {  // replace
+      if (old == nullptr) {
+        code = "NS";
+      } else {
+        StoreItem(k, old, key, value, flags, expire, now);
+      }
+    } else if (mode == 'A' || mode == 'P') {
+      if (old == nullptr) {
+        if (m.Has('N')) {
+          int64_t vttl = 0;
+          ParseI64(m.Token('N'), &vttl);
+          StoreItem(k, nullptr, key, value, flags, MemcacheExpireMs(vttl, now), now);
+        } else {
+          code = "NS";
+        }
+      } else {
+        std::string joined = mode == 'A' ? std::string(old->str()).append(value)
+                                         : std::string(value).append(old->str());
+        Entry* n = old->WithValue(joined);
+        n->set_encoding(Encoding::kRaw);
+        k.shard.Replace(old, n, k.ref);
+      }
+    } else if (mode == 'S') {
+      StoreItem(k, old, key, value, flags, expire, now);
+    } else {
+      in.Consume(line_len + total);
+      out.append("CLIENT_ERROR invalid mode for ms STORE\r\n");
+      return Status::kDone;
+    }
+    if (std::string_view(code) == "HD") {
+      stored = FindItem(k, now);
+      if (stored != nullptr && m.Has('I')) stored->set_mc_state(stored->mc_state() & ~Entry::kMcStale);
+    }
+    std::string flags_out;
+    if (stored != nullptr) MetaReturnFlags(flags_out, m, t[1], stored, now);
+    else {
+      MetaFlags echo;
+      for (char f : m.order) {
+        if (f == 'O' || f == 'k' || f == 'b') {
+          echo.has[static_cast<unsigned char>(f)] = true;
+          echo.tokens[static_cast<unsigned char>(f)] = m.Token(f);
+          echo.order.push_back(f);
+        }
+      }
+      MetaReturnFlags(flags_out, echo, t[1], nullptr, now);
+    }
+    in.Consume(line_len + total);
+    if (!(m.Has('q') && std::string_view(code) == "HD")) out.append(code).append(flags_out).append("\r\n");
+  }
+  return Status::kDone;
+}
+
+void MemcacheSession::MetaDelete(const Tokens& t, std::string& out) {
+  MetaFlags m;
+  std::string key;
+  if (t.size() < 2 || !ParseMetaFlags(t, 2, &m) || !MetaKey(t[1], m, &key)) {
+    out.append("CLIENT_ERROR bad command line format\r\n");
+    return;
+  }
+  int64_t now = NowMs();
+  KeyLock k(Db0(server_), key);
+  Entry* e = FindItem(k, now);
+  const char* code = "HD";
+  if (e == nullptr) {
+    code = "NF";
+    Count(kMcDeleteMisses);
+  } else if (m.Has('C')) {
+    uint64_t compare = 0;
+    ParseU64(m.Token('C'), &compare);
+    if (!e->has_mc_meta() || e->cas() != compare) code = "EX";
+  }
+  if (std::string_view(code) == "HD") {
+    Count(kMcDeleteHits);
+    if (m.Has('I')) {
+      // Invalidate: keep the item, marked stale, so one client can recache.
+      e = EnsureMcMeta(k, e);
+      e->set_mc_state((e->mc_state() | Entry::kMcStale) & ~Entry::kMcWinSent);
+      if (m.Has('T')) {
+        int64_t ttl = 0;
+        ParseI64(m.Token('T'), &ttl);
+        k.shard.SetExpire(e, k.ref, MemcacheExpireMs(ttl, now));
+      }
+    } else {
+      k.shard.Erase(k.ref);
+    }
+  }
+  std::string flags;
+  MetaFlags echo;
+  for (char f : m.order) {
+    if (f == 'O' || f == 'k' || f == 'b') {
+      echo.has[static_cast<unsigned char>(f)] = true;
+      echo.tokens[static_cast<unsigned char>(f)] = m.Token(f);
+      echo.order.push_back(f);
+    }
+  }
+  MetaReturnFlags(flags, echo, t[1], nullptr, now);
+  bool quiet = m.Has('q') && (std::string_view(code) == "HD" || std::string_view(code) == "NF");
+  if (!quiet) out.append(code).append(flags).append("\r\n");
+}
+
+void MemcacheSession::MetaArithmetic(const Tokens& t, std::string& out) {
+  MetaFlags m;
+  std::string key;
+  if (t.size() < 2 || !ParseMetaFlags(t, 2, &m) || !MetaKey(t[1], m, &key)) {
+    out.append("CLIENT_ERROR bad command line format\r\n");
+    return;
+  }
+  uint64_t delta = 1, initial = 0;
+  if ((m.Has('D') && !ParseU64(m.Token('D'), &delta)) || (m.Has('J') && !ParseU64(m.Token('J'), &initial))) {
+    out.append("CLIENT_ERROR bad token in command line format\r\n");
+    return;
+  }
+  char mode = m.Has('M') && !m.Token('M').empty() ? static_cast<char>(toupper(m.Token('M')[0])) : 'I';
+  bool incr = mode == 'I' || mode == '+';
+  if (!incr && mode != 'D' && mode != '-') {
+    out.append("CLIENT_ERROR invalid mode for ma\r\n");
+    return;
+  }
+  int64_t now = NowMs();
+  KeyLock k(Db0(server_), key);
+  Entry* e = FindItem(k, now);
+  const char* code = "HD";
+  uint64_t result = 0;
+  if (e == nullptr && m.Has('N')) {
+    int64_t ttl = 0;
+    ParseI64(m.Token('N'), &ttl);
+    std::string v = std::to_string(initial);
+    StoreItem(k, nullptr, key, v, 0, MemcacheExpireMs(ttl, now), now);
+    result = initial;
+  } else {
+    switch (ApplyDelta(k, e, incr, delta, &result)) {
+      case DeltaResult::kOk:
+        Count(incr ? kMcIncrHits : kMcDecrHits);
+        break;
+      case DeltaResult::kNotFound:
+        Count(incr ? kMcIncrMisses : kMcDecrMisses);
+        code = "NF";
+        break;
+      case DeltaResult::kNonNumeric:
+        out.append("CLIENT_ERROR cannot increment or decrement non-numeric value\r\n");
+        return;
+    }
+  }
+  Entry* now_e = std::string_view(code) == "HD" ? FindItem(k, now) : nullptr;
+  if (now_e != nullptr && m.Has('T')) {
+    int64_t ttl = 0;
+    ParseI64(m.Token('T'), &ttl);
+    now_e = k.shard.SetExpire(now_e, k.ref, MemcacheExpireMs(ttl, now));
+  }
+  if (now_e != nullptr && (m.Has('c'))) now_e = EnsureMcMeta(k, now_e);
+  std::string flags;
+  MetaReturnFlags(flags, m, t[1], now_e, now);
+  if (now_e != nullptr && m.Has('v')) {
+    std::string v = std::to_string(result);
+    out.append("VA ").append(std::to_string(v.size())).append(flags).append("\r\n").append(v).append("\r\n");
+  } else if (!(m.Has('q') && (std::string_view(code) == "HD" || std::string_view(code) == "NF"))) {
+    out.append(code).append(flags).append("\r\n");
+  }
+}
+
+void MemcacheSession::MetaDebug(const Tokens& t, std::string& out) {
+  MetaFlags m;
+  std::string key;
+  if (t.size() < 2 || !ParseMetaFlags(t, 2, &m) || !MetaKey(t[1], m, &key)) {
+    out.append("CLIENT_ERROR bad command line format\r\n");
+    return;
+  }
+  int64_t now = NowMs();
+  KeyLock k(Db0(server_), key);
+  Entry* e = FindItem(k, now);
+  if (e == nullptr) {
+    out.append("EN\r\n");
+    return;
+  }
+  e = EnsureMcMeta(k, e);
+  int64_t ttl = TtlSeconds(e, now);
+  out.append("ME ").append(t[1]);
+  out.append(" exp=").append(std::to_string(ttl));
+  out.append(" la=").append(std::to_string(std::max<int64_t>(0, now / 1000 - e->lru())));
+  out.append(" cas=").append(std::to_string(e->cas()));
+  out.append(" fetch=").append((e->mc_state() & Entry::kMcFetched) ? "yes" : "no");
+  out.append(" cls=1 size=").append(std::to_string(56 + key.size() + e->str().size() + 2));
+  out.append("\r\n");
+}
+
+// ---------------------------------------------------------------------------
+
+bool Base64Decode(std::string_view in, std::string* out) {
+  auto val = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  if (in.size() % 4 != 0) return false;
+  out->clear();
+  for (size_t i = 0; i < in.size(); i += 4) {
+    int v[4];
+    int pad = 0;
+    for (int j = 0; j < 4; ++j) {
+      char c = in[i + static_cast<size_t>(j)];
+      if (c == '=' && i + 4 == in.size() && j >= 2) {
+        v[j] = 0;
+        ++pad;
+      } else {
+        v[j] = val(c);
+        if (v[j] < 0 || pad > 0) return false;
+      }
+    }
+    uint32_t n = static_cast<uint32_t>(v[0] << 18 | v[1] << 12 | v[2] << 6 | v[3]);
+    out->push_back(static_cast<char>(n >> 16));
+    if (pad < 2) out->push_back(static_cast<char>((n >> 8) & 0xff));
+    if (pad < 1) out->push_back(static_cast<char>(n & 0xff));
+  }
+  return true;
+}
+
+std::string Base64Encode(std::string_view in) {
+  static const char kTable[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (size_t i = 0; i < in.size(); i += 3) {
+    uint32_t n = static_cast<uint8_t>(in[i]) << 16;
+    if (i + 1 < in.size()) n |= static_cast<uint8_t>(in[i + 1]) << 8;
+    if (i + 2 < in.size()) n |= static_cast<uint8_t>(in[i + 2]);
+    out.push_back(kTable[(n >> 18) & 63]);
+    out.push_back(kTable[(n >> 12) & 63]);
+    out.push_back(i + 1 < in.size() ? kTable[(n >> 6) & 63] : '=');
+    out.push_back(i + 2 < in.size() ? kTable[n & 63] : '=');
+  }
+  return out;
+}
+
+}  // namespace magpie
