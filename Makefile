@@ -20,7 +20,7 @@ build-asan: deps
 
 build-fuzz: deps
 	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAGPIE_FUZZ=ON >/dev/null
-	@ninja -C build-fuzz -j $(JOBS) resp_parser_fuzz
+	@ninja -C build-fuzz -j $(JOBS) resp_parser_fuzz memcache_fuzz
 
 run: build
 	./build/magpie-server $(ARGS)
@@ -34,12 +34,15 @@ integration-test: build build-asan
 	MAGPIE_BIN=$(CURDIR)/build-asan/magpie-server MAGPIE_SANITIZED=1 $(PY) -m pytest -q -p no:cacheprovider tests/integration
 
 fuzz: build-fuzz
-	@mkdir -p build-fuzz/corpus
-	@echo "fuzzing the RESP parser for $${FUZZ_SECONDS:-60}s (log: build-fuzz/fuzz.log)"
-	@./build-fuzz/resp_parser_fuzz -max_total_time=$${FUZZ_SECONDS:-60} -max_len=4096 \
-		build-fuzz/corpus tests/fuzz/corpus/resp > build-fuzz/fuzz.log 2>&1 \
-		|| (tail -n 60 build-fuzz/fuzz.log; exit 1)
-	@tail -n 1 build-fuzz/fuzz.log
+	@mkdir -p build-fuzz/corpus-resp build-fuzz/corpus-memcache
+	@for t in resp_parser:resp memcache:memcache; do \
+		name=$${t%%:*}; corpus=$${t##*:}; \
+		echo "fuzzing $$name for $${FUZZ_SECONDS:-45}s (log: build-fuzz/$$name.log)"; \
+		./build-fuzz/$${name}_fuzz -max_total_time=$${FUZZ_SECONDS:-45} -max_len=4096 \
+			build-fuzz/corpus-$$corpus tests/fuzz/corpus/$$corpus > build-fuzz/$$name.log 2>&1 \
+			|| { tail -n 60 build-fuzz/$$name.log; exit 1; }; \
+		tail -n 1 build-fuzz/$$name.log; \
+	done
 
 test: unit-test integration-test fuzz
 
