@@ -69,7 +69,14 @@ bool ParseI32(std::string_view s, int64_t* v) {
 }
 
 ThreadStats& St() { return LocalStats(); }
-void Count(McCounter c) { St().mc[c].Add(); }
+// Counts a memcached event; reads also count as Redis keyspace hits/misses
+// so INFO's hit rate covers both protocols.
+void Count(McCounter c) {
+  ThreadStats& s = St();
+  s.mc[c].Add();
+  if (c == kMcGetHits || c == kMcTouchHits) s.keyspace_hits.Add();
+  if (c == kMcGetMisses || c == kMcTouchMisses) s.keyspace_misses.Add();
+}
 
 Db& Db0(Server& s) { return s.keyspace().db(0); }
 
@@ -166,6 +173,7 @@ MemcacheSession::Status MemcacheSession::ProcessOne(IoBuffer& in, std::string& o
     return Status::kDone;
   }
   std::string_view cmd = t[0];
+  St().commands.Add();  // INFO total_commands_processed covers both protocols
   if (cmd == "set" || cmd == "add" || cmd == "replace" || cmd == "append" || cmd == "prepend" ||
       cmd == "cas") {
     return Storage(t, std::string_view(data + line_len, in.size() - line_len), line_len, in, out);
