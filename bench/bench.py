@@ -12,7 +12,7 @@ side by side on free loopback ports, then:
     raw pipelined socket writer and report RSS delta / N and INFO used_memory
     delta / N;
   * memcached (secondary): memcached 1.6.18 vs the candidate's --memcached-port,
-    only if the candidate answers `version` there and memtier_benchmark exists.
+    only if the candidate answers `version` there; load from bench/mcload (built with Magpie).
 
 Prints a Markdown report and writes the same data to bench/results/latest.json.
 
@@ -626,18 +626,33 @@ def memcached_answers_version(port, timeout=2.0):
         return False, str(e)
 
 
-def memtier_run(memtier, port, seconds):
-    argv = [memtier, "-s", "127.0.0.1", "-p", str(port), "-P", "memcache_text",
-            "-t", "1", "-c", "50", "--ratio=1:1", "-d", "32", "--key-prefix=key:",
-            "--key-maximum=100000", f"--test-time={seconds}", "--hide-histogram"]
+MCLOAD_CASES = [  # (label, mcload --op, --depth)
+    ("set", "set", 1), ("get", "get", 1), ("multi-get 10 keys", "mget10", 1), ("90/10 get/set", "mix", 1),
+    ("set", "set", 16), ("get", "get", 16), ("multi-get 10 keys", "mget10", 16), ("90/10 get/set", "mix", 16),
+]
+
+
+def mcload_run(mcload, pid, port, op, depth, seconds, keys=100000):
+    argv = [mcload, "--port", str(port), "--conns", "50", "--depth", str(depth), "--op", op,
+            "--keys", str(keys), "--value", "32", "--seconds", str(seconds)]
+    cpu0 = cpu_seconds(pid)
     out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
+    cpu1 = cpu_seconds(pid)
     if out.returncode != 0:
-        raise RuntimeError(f"memtier_benchmark failed: {shlex.join(argv)}\n{out.stderr[-2000:]}")
-    for line in out.stdout.splitlines():
-        if line.startswith("Totals"):
-            return {"ops_per_sec": float(line.split()[1]), "totals_line": line.strip(),
-                    "cmd": shlex.join(argv)}
-    raise RuntimeError(f"could not parse memtier output:\n{out.stdout[-2000:]}")
+        raise RuntimeError(f"mcload failed: {shlex.join(argv)}\n{out.stderr[-2000:]}")
+    r = json.loads(out.stdout)
+    if r["errors"]:
+        raise RuntimeError(f"mcload saw {r['errors']} error replies: {shlex.join(argv)}")
+    r["cpu_per_mop"] = (cpu1 - cpu0) / r["ops"] * 1e6 if r["ops"] else None
+    r["cmd"] = shlex.join(argv)
+    return r
+
+
+def mcload_fill(mcload, port, n):
+    out = subprocess.run([mcload, "--port", str(port), "--load", str(n), "--value", "32"],
+                         capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        raise RuntimeError(f"mcload --load failed: {out.stderr[-2000:]}")
 
 
 def memcached_section(args, fleet, workdir):
@@ -688,23 +703,54 @@ def memcached_section(args, fleet, workdir):
             res["status"] = "memcached protocol: not implemented in candidate yet, skipped"
             return res
         res["candidate_version_reply"] = cver
-        memtier = shutil.which("memtier_benchmark")
-        if not memtier:
+        mcload = os.path.join(os.path.dirname(args.magpie), "mcload")
+        if not os.path.exists(mcload):
             fleet.stop(cand)
-            res["status"] = ("memcached protocol answers in candidate, but memtier_benchmark is not "
-                             "installed (no Debian 12 package) and a Python load generator cannot "
-                             "saturate a C server: load test skipped")
+            res["status"] = f"skipped: {mcload} not built (make build)"
             return res
-        secs = max(2, int(round(args.duration)))
-        runs = {"candidate": [], "reference": []}
-        for _ in range(args.rounds):
-            runs["candidate"].append(memtier_run(memtier, cport, secs))
-            runs["reference"].append(memtier_run(memtier, mport, secs))
+        secs = max(1.0, args.duration * 0.6)
+        for who, port in (("candidate", cport), ("reference", mport)):
+            mcload_fill(mcload, port, 100000)  # every get finds its key
+        cases = []
+        for label, op, depth in MCLOAD_CASES:
+            runs = {"candidate": [], "reference": []}
+            for _ in range(args.rounds):  # alternating A/B rounds
+                runs["candidate"].append(mcload_run(mcload, cand.proc.pid, cport, op, depth, secs))
+                runs["reference"].append(mcload_run(mcload, mc.proc.pid, mport, op, depth, secs))
+            med = {w: {k: statistics.median(r[k] for r in runs[w])
+                       for k in ("ops_per_sec", "p50_us", "p99_us", "cpu_per_mop")} for w in runs}
+            cases.append({"label": label, "depth": depth, "median": med, "runs": runs,
+                          "ops_ratio": ratio(med["candidate"]["ops_per_sec"], med["reference"]["ops_per_sec"])})
+            log(f"  memcached {label} depth {depth}: {cases[-1]['ops_ratio']:.2f}x ops/s")
         fleet.stop(cand)
-        c = statistics.median(r["ops_per_sec"] for r in runs["candidate"])
-        m = statistics.median(r["ops_per_sec"] for r in runs["reference"])
-        res.update({"status": "ok", "runs": runs, "magpie_ops": c, "memcached_ops": m,
-                    "ratio": ratio(c, m)})
+        fleet.stop(mc)
+        # Bytes per item: fresh servers, 1M items of 32 bytes.
+        n = args.keys
+        mport2, rport2, cport2 = free_port(), free_port(), free_port()
+        mc2 = fleet.add(Server("memcached-mem", [mc_bin, "-p", str(mport2), "-l", "127.0.0.1", "-U", "0",
+                                                  "-t", "1", "-m", "4096"] + (["-u", "root"] if os.geteuid() == 0 else []),
+                               mport2, workdir, args.server_cpu))
+        mc2.start(must_ping=False)
+        cand2 = fleet.add(Server("candidate-mc-mem", candidate_argv(args, rport2, ["--memcached-port", str(cport2)]),
+                                 rport2, workdir, args.server_cpu))
+        cand2.start(timeout=5)
+        for _ in range(50):
+            if memcached_answers_version(mport2)[0] and memcached_answers_version(cport2)[0]:
+                break
+            time.sleep(0.1)
+        mem = {}
+        for who, srv, port in (("candidate", cand2, cport2), ("reference", mc2, mport2)):
+            before = rss_bytes(srv.proc.pid)
+            mcload_fill(mcload, port, n)
+            time.sleep(0.5)
+            mem[who] = (rss_bytes(srv.proc.pid) - before) / n
+        fleet.stop(cand2)
+        fleet.stop(mc2)
+        res.update({"status": "ok", "cases": cases,
+                    "geomean_ops_ratio": geomean([c["ops_ratio"] for c in cases]),
+                    "bytes_per_item": mem, "items": n,
+                    "bytes_ratio": ratio(mem["candidate"], mem["reference"]),
+                    "mcload_example": cases[0]["runs"]["reference"][0]["cmd"]})
         return res
     finally:
         fleet.stop(mc)
@@ -797,12 +843,25 @@ def render(report):
         L.append("## memcached protocol")
         L.append("")
         if mc.get("status") == "ok":
-            L.append("| metric | Magpie | memcached | ratio |")
-            L.append("|---|---:|---:|---:|")
-            L.append(f"| ops/s (memtier 1:1 set:get, higher better) | {fmt(mc['magpie_ops'], 'rps')} | "
-                     f"{fmt(mc['memcached_ops'], 'rps')} | {fmt_ratio(mc['ratio'])} |")
+            L.append("| test | depth | ops/s Magpie | ops/s memcached | ops/s ratio | CPU-s/1M ops ratio "
+                     "| p50 ratio | p99 ratio |")
+            L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+            for c in mc["cases"]:
+                a, b = c["median"]["candidate"], c["median"]["reference"]
+                L.append(f"| {c['label']} | {c['depth']} | {fmt(a['ops_per_sec'], 'rps')} | "
+                         f"{fmt(b['ops_per_sec'], 'rps')} | {fmt_ratio(c['ops_ratio'])} | "
+                         f"{fmt_ratio(ratio(a['cpu_per_mop'], b['cpu_per_mop']))} | "
+                         f"{fmt_ratio(ratio(a['p50_us'], b['p50_us']))} | "
+                         f"{fmt_ratio(ratio(a['p99_us'], b['p99_us']))} |")
+            L.append(f"| **geomean ops/s ratio** | | | | {fmt_ratio(mc['geomean_ops_ratio'])} | | | |")
             L.append("")
-            L.append(f"`{mc['runs']['reference'][0]['cmd']}`")
+            bp = mc["bytes_per_item"]
+            L.append(f"Bytes per item ({mc['items']:,} items of 32 bytes, RSS delta): Magpie "
+                     f"{bp['candidate']:.1f}, memcached {bp['reference']:.1f}, ratio "
+                     f"{fmt_ratio(mc['bytes_ratio'])} (lower better).")
+            L.append("")
+            L.append(f"Load: `{mc['mcload_example']}` (bench/mcload.cc; 50 connections, 100,000 keys, "
+                     f"32-byte values; depth = requests in flight per connection).")
         else:
             L.append(mc["status"])
         if mc.get("memcached_version"):

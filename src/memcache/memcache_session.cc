@@ -102,9 +102,7 @@ void StoreItem(KeyLock& k, Entry* old, std::string_view key, std::string_view va
     if (old != nullptr) k.shard.Erase(k.ref);
     return;
   }
-  Entry* plain = Entry::NewString(key, value, expire_ms);
-  Entry* e = plain->WithMcMeta(flags);
-  Entry::Free(plain);
+  Entry* e = Entry::NewMemcache(key, value, expire_ms, flags);
   e->set_lru(static_cast<uint32_t>(now_ms / 1000));
   old ? k.shard.Replace(old, e, k.ref) : k.shard.Insert(k.ref, e);
   Count(kMcTotalItems);

@@ -109,6 +109,17 @@ Entry* Entry::NewString(std::string_view key, std::string_view value, int64_t ex
   return e;
 }
 
+Entry* Entry::NewMemcache(std::string_view key, std::string_view value, int64_t expire_ms,
+                          uint32_t flags) {
+  Entry* e = Allocate(key, value.size(), 0, expire_ms >= 0, true);
+  if (expire_ms >= 0) e->set_expire_ms(expire_ms);
+  memcpy(e->mc_block(), &flags, sizeof(flags));
+  if (!value.empty()) memcpy(e->mutable_str(), value.data(), value.size());
+  e->enc_ = static_cast<uint8_t>(StringEncodingFor(value));
+  e->lru_ = static_cast<uint32_t>(NowMs() / 1000);
+  return e;
+}
+
 Entry* Entry::WithValue(std::string_view value, size_t capacity) const {
   Entry* e = Allocate(key(), value.size(), capacity, has_expire(), has_mc_meta());
   CopyMetaTo(e, true);

@@ -52,6 +52,10 @@ class Entry {
   // (>= value size) reserves room for growth.
   static Entry* NewString(std::string_view key, std::string_view value, int64_t expire_ms,
                           size_t capacity = 0);
+  // Allocates a string entry written through the memcached protocol: it
+  // carries client flags and a fresh CAS unique.
+  static Entry* NewMemcache(std::string_view key, std::string_view value, int64_t expire_ms,
+                            uint32_t flags);
   // Copies this entry with a new value; keeps key, expire and clock.
   Entry* WithValue(std::string_view value, size_t capacity = 0) const;
   // Copies this entry with a TTL set (expire_ms >= 0) or removed (< 0).
