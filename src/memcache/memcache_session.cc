@@ -35,6 +35,7 @@ void Split(std::string_view line, Tokens* out) {
 
 // memcached's safe_strtoull: decimal, optional trailing spaces, no sign.
 bool ParseU64(std::string_view s, uint64_t* v) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
   if (s.empty() || s.size() > 20) return false;
   auto r = ParseUint64(s);
@@ -54,13 +55,6 @@ bool ParseI64(std::string_view s, int64_t* v) {
   if (!ParseU64(neg ? s.substr(1) : s, &u)) return false;
   if (u > (neg ? 1ULL << 63 : static_cast<uint64_t>(INT64_MAX))) return false;
   *v = neg ? static_cast<int64_t>(0 - u) : static_cast<int64_t>(u);
-  return true;
-}
-
-bool ParseU32(std::string_view s, uint32_t* v) {
-  uint64_t u;
-  if (!ParseU64(s, &u) || u > UINT32_MAX) return false;
-  *v = static_cast<uint32_t>(u);
   return true;
 }
 
@@ -98,10 +92,9 @@ Entry* EnsureMcMeta(KeyLock& k, Entry* e) {
 // Stores value with flags and expiry (`expire_ms` as MemcacheExpireMs).
 void StoreItem(KeyLock& k, Entry* old, std::string_view key, std::string_view value,
                uint32_t flags, int64_t expire_ms, int64_t now_ms) {
-  if (expire_ms == 0) {  // already expired: nothing to keep
-    if (old != nullptr) k.shard.Erase(k.ref);
-    return;
-  }
+  // An exptime in the past stores an item that is already expired, as
+  // memcached does (a later get counts it in get_expired).
+  if (expire_ms == 0) expire_ms = 1;
   Entry* e = Entry::NewMemcache(key, value, expire_ms, flags);
   e->set_lru(static_cast<uint32_t>(now_ms / 1000));
   old ? k.shard.Replace(old, e, k.ref) : k.shard.Insert(k.ref, e);
@@ -149,17 +142,16 @@ MemcacheSession::Status MemcacheSession::ProcessOne(IoBuffer& in, std::string& o
   }
   const char* data = in.data();
   const char* nl = static_cast<const char*>(memchr(data, '\n', in.size()));
-  if (nl == nullptr) {
-    if (in.size() > kMaxLine) {
-      // Only a huge multi-get may have a line this long; anything else is
-      // dropped with the connection, as memcached does.
-      std::string_view head(data, std::min<size_t>(in.size(), 100));
-      size_t sp = head.find_first_not_of(' ');
-      std::string_view rest = sp == std::string_view::npos ? "" : head.substr(sp);
-      if (rest.substr(0, 4) != "get " && rest.substr(0, 5) != "gets ") return Status::kClose;
-    }
-    return Status::kNeedMore;
+  size_t line_bytes = nl == nullptr ? in.size() : static_cast<size_t>(nl - data);
+  if (line_bytes > kMaxLine) {
+    // Only a huge multi-get may have a line this long; anything else is
+    // dropped with the connection, as memcached does.
+    std::string_view head(data, std::min<size_t>(in.size(), 100));
+    size_t sp = head.find_first_not_of(' ');
+    std::string_view rest = sp == std::string_view::npos ? "" : head.substr(sp);
+    if (rest.substr(0, 4) != "get " && rest.substr(0, 5) != "gets ") return Status::kClose;
   }
+  if (nl == nullptr) return Status::kNeedMore;
   size_t line_len = static_cast<size_t>(nl - data) + 1;
   std::string_view line(data, line_len - 1);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -229,20 +221,24 @@ MemcacheSession::Status MemcacheSession::Storage(const Tokens& t, std::string_vi
   uint32_t flags = 0;
   int64_t exptime = 0, vlen = 0;
   uint64_t cas_in = 0;
-  if (key.size() > kMaxKey || !ParseU32(t[2], &flags) || !ParseI32(t[3], &exptime) ||
-      !ParseI32(t[4], &vlen) || (is_cas && !ParseU64(t[5], &cas_in)) || vlen < 0) {
+  uint64_t flags64 = 0;
+  if (key.size() > kMaxKey || !ParseU64(t[2], &flags64) || !ParseI32(t[3], &exptime) ||
+      !ParseI32(t[4], &vlen) || (is_cas && !ParseU64(t[5], &cas_in)) || vlen < 0 ||
+      vlen > INT32_MAX - 2) {
     in.Consume(line_len);
     out.append("CLIENT_ERROR bad command line format\r\n");
     return Status::kDone;
   }
+  flags = static_cast<uint32_t>(flags64);  // memcached keeps the low 32 bits
   size_t total = static_cast<size_t>(vlen) + 2;
   int64_t now = NowMs();
-  // memcached sizes an item as header + key + value + CRLF; refuse what it would.
-  size_t item_size = 56 + key.size() + 1 + total;
+  // memcached sizes an item as header + key + value + CRLF (+ flags when
+  // non-zero); refuse what it would.
+  size_t item_size = 59 + key.size() + static_cast<size_t>(vlen) + (flags ? 4 : 0);
   if (static_cast<int64_t>(item_size) > server_.config().memcached_max_item_size.load()) {
     std::string k(key);
     in.Consume(line_len);
-    out.append("SERVER_ERROR object too large for cache\r\n");
+    Reply(out, noreply, "SERVER_ERROR object too large for cache");
     swallow_ = total;
     if (cmd == "set") {  // never leave the stale value behind a failed set
       KeyLock lock(Db0(server_), k);
@@ -312,7 +308,7 @@ void MemcacheSession::Retrieval(const Tokens& t, std::string& out) {
   bool touch = t[0] == "gat" || t[0] == "gats";
   bool with_cas = t[0] == "gets" || t[0] == "gats";
   size_t first = touch ? 2 : 1;
-  if (t.size() <= first) {
+  if (t.size() < 2) {
     out.append("ERROR\r\n");
     return;
   }
@@ -321,10 +317,16 @@ void MemcacheSession::Retrieval(const Tokens& t, std::string& out) {
     out.append("CLIENT_ERROR invalid exptime argument\r\n");
     return;
   }
+  if (t.size() <= first) {
+    out.append("ERROR\r\n");
+    return;
+  }
+  size_t mark = out.size();
   int64_t now = NowMs();
   for (size_t i = first; i < t.size(); ++i) {
     std::string_view key = t[i];
     if (key.size() > kMaxKey) {
+      out.resize(mark);  // the error replaces the whole reply
       out.append("CLIENT_ERROR bad command line format\r\n");
       return;
     }
@@ -351,12 +353,9 @@ void MemcacheSession::Retrieval(const Tokens& t, std::string& out) {
     }
     out.append("\r\n").append(e->str()).append("\r\n");
     if (touch) {
+      // A past exptime leaves an expired item (counted by get_expired).
       int64_t when = MemcacheExpireMs(exptime, now);
-      if (when == 0) {
-        k.shard.Erase(k.ref);
-      } else {
-        k.shard.SetExpire(e, k.ref, when);
-      }
+      k.shard.SetExpire(e, k.ref, when == 0 ? 1 : when);
     }
   }
   out.append("END\r\n");
@@ -485,11 +484,7 @@ void MemcacheSession::Touch(const Tokens& t, std::string& out) {
   }
   Count(kMcTouchHits);
   int64_t when = MemcacheExpireMs(exptime, now);
-  if (when == 0) {
-    k.shard.Erase(k.ref);
-  } else {
-    k.shard.SetExpire(e, k.ref, when);
-  }
+  k.shard.SetExpire(e, k.ref, when == 0 ? 1 : when);
   Reply(out, noreply, "TOUCHED");
 }
 
@@ -502,7 +497,7 @@ void MemcacheSession::FlushAll(const Tokens& t, std::string& out) {
   }
   int64_t delay = 0;
   if (args == 2 && !ParseI32(t[1], &delay)) {
-    out.append("CLIENT_ERROR bad command line format\r\n");
+    out.append("CLIENT_ERROR invalid exptime argument\r\n");
     return;
   }
   Count(kMcCmdFlush);
@@ -578,6 +573,7 @@ void MemcacheSession::Stats(const Tokens& t, std::string& out) {
   stat("get_hits", num(mc[kMcGetHits]));
   stat("get_misses", num(mc[kMcGetMisses]));
   stat("get_expired", num(mc[kMcGetExpired]));
+  stat("get_flushed", "0");  // flushed items are removed at once, never served stale
   stat("delete_misses", num(mc[kMcDeleteMisses]));
   stat("delete_hits", num(mc[kMcDeleteHits]));
   stat("incr_misses", num(mc[kMcIncrMisses]));
@@ -608,28 +604,50 @@ namespace {
 struct MetaFlags {
   std::string_view tokens[128];  // token per flag letter ("" when given without one)
   bool has[128] = {};
-  std::vector<char> order;  // flags as given, for echoing return flags
   bool Has(char f) const { return has[static_cast<unsigned char>(f)]; }
   std::string_view Token(char f) const { return tokens[static_cast<unsigned char>(f)]; }
+  // Numeric token of a flag; false if present but not a number.
+  bool Num(char f, int64_t* v) const { return !Has(f) || ParseI64(Token(f), v); }
 };
 
-bool ParseMetaFlags(const Tokens& t, size_t first, MetaFlags* m) {
+// What each meta command accepts, and its wording for a bad flag (mg and ms
+// say "invalid flag"/"duplicate flag"; md and ma say both in one message).
+struct MetaSpec {
+  const char* valid;
+  bool combined_error;
+};
+constexpr MetaSpec kMgSpec{"bcfhklOqstuvNRTPL", false};
+constexpr MetaSpec kMsSpec{"bcCFIkOqTMNsvPL", false};
+constexpr MetaSpec kMdSpec{"bCIkOqTPL", true};
+constexpr MetaSpec kMaSpec{"bCNJDTMOqtcvkPL", true};
+
+// Parses flags into *m; on failure returns the error reply (without CRLF).
+const char* ParseMetaFlags(const Tokens& t, size_t first, const MetaSpec& spec, MetaFlags* m) {
   for (size_t i = first; i < t.size(); ++i) {
     unsigned char f = static_cast<unsigned char>(t[i][0]);
-    if (f >= 128 || !isalpha(f)) return false;
+    if (f >= 128 || strchr(spec.valid, f) == nullptr) {
+      return spec.combined_error ? "CLIENT_ERROR invalid or duplicate flag" : "CLIENT_ERROR invalid flag";
+    }
+    if (m->has[f]) {
+      return spec.combined_error ? "CLIENT_ERROR invalid or duplicate flag" : "CLIENT_ERROR duplicate flag";
+    }
     m->has[f] = true;
     m->tokens[f] = t[i].substr(1);
-    m->order.push_back(static_cast<char>(f));
   }
-  return true;
+  if (m->Has('O') && m->Token('O').size() >= 32) return "CLIENT_ERROR opaque token too long";
+  return nullptr;
 }
 
-// The key of a meta request, base64-decoded under flag b.
-bool MetaKey(std::string_view raw, const MetaFlags& m, std::string* key) {
-  if (m.Has('b')) return Base64Decode(raw, key) && !key->empty() && key->size() <= 250;
-  if (raw.size() > 250) return false;
+// The key of a meta request, base64-decoded under flag b; on failure
+// returns the error reply.
+const char* MetaKey(std::string_view raw, const MetaFlags& m, std::string* key) {
+  if (raw.size() > 250) return "CLIENT_ERROR bad command line format";
+  if (m.Has('b')) {
+    if (!Base64Decode(raw, key) || key->empty()) return "CLIENT_ERROR error decoding key";
+    return nullptr;
+  }
   *key = std::string(raw);
-  return true;
+  return nullptr;
 }
 
 int64_t TtlSeconds(const Entry* e, int64_t now_ms) {
@@ -638,22 +656,23 @@ int64_t TtlSeconds(const Entry* e, int64_t now_ms) {
   return left <= 0 ? 0 : (left + 999) / 1000;
 }
 
-// Appends the return flags a meta command echoes (k, O, b, c, f, s, t, ...).
-void MetaReturnFlags(std::string& out, const MetaFlags& m, std::string_view raw_key,
-                     const Entry* e, int64_t now_ms) {
-  for (char f : m.order) {
+// Appends the return flags of a meta reply, in the order they were asked
+// for. `which` lists the letters this reply may echo; item flags need `e`.
+void ReturnFlags(std::string& out, const Tokens& t, size_t first, const MetaFlags& m,
+                 const char* which, const Entry* e, int64_t now_ms, uint8_t state_before) {
+  for (size_t i = first; i < t.size(); ++i) {
+    char f = t[i][0];
+    if (strchr(which, f) == nullptr) continue;
     switch (f) {
       case 'O':
         out.append(" O").append(m.Token('O'));
         break;
       case 'k':
-        out.append(" k").append(raw_key);
-        break;
-      case 'b':
-        if (m.Has('k')) out.append(" b");
+        out.append(" k").append(t[1]);
+        if (m.Has('b')) out.append(" b");
         break;
       case 'c':
-        if (e) out.append(" c").append(std::to_string(e->cas()));
+        out.append(" c").append(std::to_string(e ? e->cas() : 0));
         break;
       case 'f':
         if (e) out.append(" f").append(std::to_string(e->mc_flags()));
@@ -665,7 +684,7 @@ void MetaReturnFlags(std::string& out, const MetaFlags& m, std::string_view raw_
         if (e) out.append(" t").append(std::to_string(TtlSeconds(e, now_ms)));
         break;
       case 'h':
-        if (e) out.append((e->mc_state() & Entry::kMcFetched) ? " h1" : " h0");
+        if (e) out.append((state_before & Entry::kMcFetched) ? " h1" : " h0");
         break;
       case 'l':
         if (e) out.append(" l").append(std::to_string(std::max<int64_t>(0, now_ms / 1000 - e->lru())));
@@ -676,90 +695,138 @@ void MetaReturnFlags(std::string& out, const MetaFlags& m, std::string_view raw_
   }
 }
 
+void Line(std::string& out, std::string_view code, const std::string& flags) {
+  out.append(code).append(flags).append("\r\n");
+}
+
+// The recache state flags: "X W" for a stale item this client wins, "Z X"
+// when someone else already won, as memcached 1.6.18 orders them.
+std::string WinFlags(bool won, bool stale, bool win_sent_before) {
+  std::string s;
+  if (won) {
+    if (stale) s += " X";
+    s += " W";
+  } else {
+    if (win_sent_before) s += " Z";
+    if (stale) s += " X";
+  }
+  return s;
+}
+
 }  // namespace
 
 void MemcacheSession::MetaGet(const Tokens& t, std::string& out) {
+  if (t.size() < 2) return void(out.append("ERROR\r\n"));
   MetaFlags m;
   std::string key;
-  if (t.size() < 2 || !ParseMetaFlags(t, 2, &m) || !MetaKey(t[1], m, &key)) {
-    out.append("CLIENT_ERROR bad command line format\r\n");
-    return;
+  const char* error = ParseMetaFlags(t, 2, kMgSpec, &m);
+  if (error == nullptr) error = MetaKey(t[1], m, &key);
+  int64_t n_ttl = 0, t_ttl = 0, r_ttl = 0;
+  if (error == nullptr && (!m.Num('N', &n_ttl) || !m.Num('T', &t_ttl) || !m.Num('R', &r_ttl))) {
+    error = "CLIENT_ERROR bad token in command line format";
   }
+  if (error != nullptr) return void(out.append(error).append("\r\n"));
   int64_t now = NowMs();
   KeyLock k(Db0(server_), key);
   bool expired = false;
   Entry* e = FindItem(k, now, &expired);
   Count(kMcCmdGet);
   bool won = false;
-  if (e == nullptr && m.Has('N')) {
-    // Vivify: create an empty item and hand this client the win.
-    int64_t ttl = 0;
-    ParseI64(m.Token('N'), &ttl);
-    StoreItem(k, nullptr, key, "", 0, MemcacheExpireMs(ttl, now), now);
-    e = FindItem(k, now);
-    if (e != nullptr) e->set_mc_state(Entry::kMcWinSent);
-    won = true;
-    Count(kMcGetMisses);
-    if (e == nullptr) {
-      out.append("EN\r\n");
-      return;
-    }
-  } else if (e == nullptr) {
+  if (e == nullptr) {
     Count(kMcGetMisses);
     if (expired) Count(kMcGetExpired);
-    if (!m.Has('q')) out.append("EN\r\n");
-    return;
+    if (!m.Has('N')) {
+      if (!m.Has('q')) {
+        std::string flags;
+        ReturnFlags(flags, t, 2, m, "Ok", nullptr, now, 0);
+        Line(out, "EN", flags);
+      }
+      return;
+    }
+    // Vivify: an empty item, and this client wins the right to fill it.
+    StoreItem(k, nullptr, key, "", 0, MemcacheExpireMs(n_ttl, now), now);
+    e = FindItem(k, now);
+    if (e == nullptr) return void(out.append("EN\r\n"));
+    won = true;
   } else {
     Count(kMcGetHits);
   }
   e = EnsureMcMeta(k, e);
-  bool stale = e->mc_state() & Entry::kMcStale;
-  bool win_already = e->mc_state() & Entry::kMcWinSent;
-  if (!won && m.Has('R')) {
-    int64_t threshold = 0;
-    ParseI64(m.Token('R'), &threshold);
+  uint8_t before = e->mc_state();
+  bool stale = before & Entry::kMcStale;
+  bool win_sent = before & Entry::kMcWinSent;
+  if (!won && !win_sent && m.Has('R')) {
     int64_t ttl = TtlSeconds(e, now);
-    if (ttl != -1 && ttl < threshold && !win_already) won = true;
+    won = ttl != -1 && ttl < r_ttl;
   }
-  if (!won && stale && !win_already) won = true;
-  if (won) e->set_mc_state(e->mc_state() | Entry::kMcWinSent);
-  if (m.Has('T')) {
-    int64_t ttl = 0;
-    ParseI64(m.Token('T'), &ttl);
-    e = k.shard.SetExpire(e, k.ref, MemcacheExpireMs(ttl, now));
-  }
+  if (!won && stale && !win_sent) won = true;
+  if (m.Has('T')) e = k.shard.SetExpire(e, k.ref, MemcacheExpireMs(t_ttl, now));
   std::string flags;
-  MetaReturnFlags(flags, m, t[1], e, now);
-  if (won) flags.append(" W");
-  if (stale) flags.append(" X");
-  if (!won && win_already && (stale || m.Has('R'))) flags.append(" Z");
-  if (!m.Has('u')) e->set_lru(static_cast<uint32_t>(now / 1000));
-  e->set_mc_state(e->mc_state() | Entry::kMcFetched);
+  ReturnFlags(flags, t, 2, m, "Okcfsthl", e, now, before);
+  flags += WinFlags(won, stale, win_sent && !won);
+  uint8_t state = e->mc_state();
+  if (won) state |= Entry::kMcWinSent;
+  if (!m.Has('u')) {
+    state |= Entry::kMcFetched;
+    e->set_lru(static_cast<uint32_t>(now / 1000));
+  }
+  e->set_mc_state(state);
   if (m.Has('v')) {
     out.append("VA ").append(std::to_string(e->str().size())).append(flags).append("\r\n");
     out.append(e->str()).append("\r\n");
-  } else if (!(m.Has('q') && flags.empty())) {
-    out.append("HD").append(flags).append("\r\n");
+  } else {
+    Line(out, "HD", flags);
   }
 }
 
 MemcacheSession::Status MemcacheSession::MetaSet(const Tokens& t, size_t line_len, IoBuffer& in,
                                                  std::string& out) {
-  MetaFlags m;
-  std::string key;
+  if (t.size() < 2) {
+    in.Consume(line_len);
+    out.append("ERROR\r\n");
+    return Status::kDone;
+  }
   int64_t vlen = -1;
-  if (t.size() < 3 || !ParseI32(t[2], &vlen) || vlen < 0 || !ParseMetaFlags(t, 3, &m) ||
-      !MetaKey(t[1], m, &key)) {
+  if (t.size() < 3 || t[1].size() > 250 || !ParseI32(t[2], &vlen) || vlen < 0 ||
+      vlen > INT32_MAX - 2) {
     in.Consume(line_len);
     out.append("CLIENT_ERROR bad command line format\r\n");
     return Status::kDone;
   }
   size_t total = static_cast<size_t>(vlen) + 2;
-  if (static_cast<int64_t>(56 + key.size() + 1 + total) >
-      server_.config().memcached_max_item_size.load()) {
+  // From here on the data block belongs to this request: errors swallow it.
+  MetaFlags m;
+  std::string key;
+  const char* error = ParseMetaFlags(t, 3, kMsSpec, &m);
+  if (error == nullptr) error = MetaKey(t[1], m, &key);
+  uint64_t flags64 = 0, compare = 0;
+  int64_t ttl = 0, n_ttl = 0;
+  if (error == nullptr && m.Has('F') && !ParseU64(m.Token('F'), &flags64)) {
+    error = "CLIENT_ERROR bad command line format";
+  }
+  if (error == nullptr && (!m.Num('T', &ttl) || !m.Num('N', &n_ttl) ||
+                           (m.Has('C') && !ParseU64(m.Token('C'), &compare)))) {
+    error = "CLIENT_ERROR bad token in command line format";
+  }
+  char mode = m.Has('M') && !m.Token('M').empty() ? m.Token('M')[0] : 'S';
+  if (error == nullptr && strchr("EAPRS", mode) == nullptr) {
+    error = "CLIENT_ERROR invalid mode for ms M token";
+  }
+  if (error != nullptr) {
+    in.Consume(line_len);
+    out.append(error).append("\r\n");
+    swallow_ = total;
+    return Status::kDone;
+  }
+  uint32_t flags = static_cast<uint32_t>(flags64);
+  int64_t now = NowMs();
+  size_t item_size = 59 + key.size() + static_cast<size_t>(vlen) + (flags ? 4 : 0);
+  if (static_cast<int64_t>(item_size) > server_.config().memcached_max_item_size.load()) {
     in.Consume(line_len);
     out.append("SERVER_ERROR object too large for cache\r\n");
     swallow_ = total;
+    KeyLock k(Db0(server_), key);  // never leave the old value behind, in any mode
+    k.shard.Erase(k.ref);
     return Status::kDone;
   }
   if (in.size() < line_len + total) return Status::kNeedMore;
@@ -770,107 +837,64 @@ MemcacheSession::Status MemcacheSession::MetaSet(const Tokens& t, size_t line_le
     return Status::kDone;
   }
   std::string_view value = rest.substr(0, static_cast<size_t>(vlen));
-  uint32_t flags = 0;
-  if (m.Has('F') && !ParseU32(m.Token('F'), &flags)) {
-    in.Consume(line_len + total);
-    out.append("CLIENT_ERROR bad token in command line format\r\n");
-    return Status::kDone;
-  }
-  int64_t ttl = 0;
-  if (m.Has('T')) ParseI64(m.Token('T'), &ttl);
-  char mode = m.Has('M') && !m.Token('M').empty() ? static_cast<char>(toupper(m.Token('M')[0])) : 'S';
-  int64_t now = NowMs();
   Count(kMcCmdSet);
   const char* code = "HD";
-  Entry* stored = nullptr;
-  {
-    KeyLock k(Db0(server_), key);
-    Entry* old = FindItem(k, now);
-    uint64_t compare = 0;
-    bool cas_ok = true;
-    if (m.Has('C')) {
-      ParseU64(m.Token('C'), &compare);
-      if (old == nullptr) {
-        cas_ok = false;
-        code = "NF";
-      } else if (!old->has_mc_meta() || old->cas() != compare) {
-        // I: an invalidated item accepts an older CAS.
-        bool invalid_ok = m.Has('I') && (old->mc_state() & Entry::kMcStale) && old->has_mc_meta() &&
-                          compare < old->cas();
-        if (!invalid_ok) {
-          cas_ok = false;
-          code = "EX";
-        }
-      }
+  KeyLock k(Db0(server_), key);
+  Entry* old = FindItem(k, now);
+  bool keep_stale = false;
+  if (m.Has('C')) {
+    if (old == nullptr) {
+      code = "NF";
+    } else if (!old->has_mc_meta() || old->cas() != compare) {
+      // I: an invalidated item takes a write carrying an older CAS.
+      keep_stale = m.Has('I') && (old->mc_state() & Entry::kMcStale) && old->has_mc_meta() &&
+                   compare < old->cas();
+      if (!keep_stale) code = "EX";
     }
-    int64_t expire = MemcacheExpireMs(ttl, now);
-    if (!cas_ok) {
-      // code already set
-    } else if (mode == 'E') {  // add
-      if (old != nullptr) {
-        code = "NS";
-      } else {
-        StoreItem(k, old, key, value, flags, expire, now);
-      }
-    } else if (mode == 'R') {  // replace
-      if (old == nullptr) {
-        code = "NS";
-      } else {
-        StoreItem(k, old, key, value, flags, expire, now);
-      }
-    } else if (mode == 'A' || mode == 'P') {
-      if (old == nullptr) {
-        if (m.Has('N')) {
-          int64_t vttl = 0;
-          ParseI64(m.Token('N'), &vttl);
-          StoreItem(k, nullptr, key, value, flags, MemcacheExpireMs(vttl, now), now);
-        } else {
-          code = "NS";
-        }
-      } else {
-        std::string joined = mode == 'A' ? std::string(old->str()).append(value)
-                                         : std::string(value).append(old->str());
-        Entry* n = old->WithValue(joined);
-        n->set_encoding(Encoding::kRaw);
-        k.shard.Replace(old, n, k.ref);
-      }
-    } else if (mode == 'S') {
-      StoreItem(k, old, key, value, flags, expire, now);
-    } else {
-      in.Consume(line_len + total);
-      out.append("CLIENT_ERROR invalid mode for ms STORE\r\n");
-      return Status::kDone;
-    }
-    if (std::string_view(code) == "HD") {
-      stored = FindItem(k, now);
-      if (stored != nullptr && m.Has('I')) stored->set_mc_state(stored->mc_state() & ~Entry::kMcStale);
-    }
-    std::string flags_out;
-    if (stored != nullptr) MetaReturnFlags(flags_out, m, t[1], stored, now);
-    else {
-      MetaFlags echo;
-      for (char f : m.order) {
-        if (f == 'O' || f == 'k' || f == 'b') {
-          echo.has[static_cast<unsigned char>(f)] = true;
-          echo.tokens[static_cast<unsigned char>(f)] = m.Token(f);
-          echo.order.push_back(f);
-        }
-      }
-      MetaReturnFlags(flags_out, echo, t[1], nullptr, now);
-    }
-    in.Consume(line_len + total);
-    if (!(m.Has('q') && std::string_view(code) == "HD")) out.append(code).append(flags_out).append("\r\n");
   }
+  int64_t expire = MemcacheExpireMs(ttl, now);
+  if (std::string_view(code) != "HD") {
+  } else if (mode == 'E' && old != nullptr) {
+    code = "NS";
+  } else if (mode == 'R' && old == nullptr) {
+    code = "NS";
+  } else if ((mode == 'A' || mode == 'P') && old == nullptr) {
+    if (m.Has('N')) {
+      StoreItem(k, nullptr, key, value, flags, MemcacheExpireMs(n_ttl, now), now);
+    } else {
+      code = "NS";
+    }
+  } else if (mode == 'A' || mode == 'P') {
+    std::string joined = mode == 'A' ? std::string(old->str()).append(value)
+                                     : std::string(value).append(old->str());
+    Entry* n = old->WithValue(joined);
+    n->set_encoding(Encoding::kRaw);
+    k.shard.Replace(old, n, k.ref);
+  } else {
+    StoreItem(k, old, key, value, flags, expire, now);
+  }
+  Entry* stored = std::string_view(code) == "HD" ? FindItem(k, now) : nullptr;
+  if (stored != nullptr && keep_stale) stored->set_mc_state(Entry::kMcStale);
+  std::string flags_out;
+  ReturnFlags(flags_out, t, 3, m, "Okc", stored, now, 0);
+  in.Consume(line_len + total);
+  if (!(m.Has('q') && std::string_view(code) == "HD")) Line(out, code, flags_out);
   return Status::kDone;
 }
 
 void MemcacheSession::MetaDelete(const Tokens& t, std::string& out) {
+  if (t.size() < 2) return void(out.append("ERROR\r\n"));
   MetaFlags m;
   std::string key;
-  if (t.size() < 2 || !ParseMetaFlags(t, 2, &m) || !MetaKey(t[1], m, &key)) {
-    out.append("CLIENT_ERROR bad command line format\r\n");
-    return;
+  const char* error = ParseMetaFlags(t, 2, kMdSpec, &m);
+  if (error == nullptr) error = MetaKey(t[1], m, &key);
+  int64_t ttl = 0;
+  uint64_t compare = 0;
+  if (error == nullptr && m.Has('C') && !ParseU64(m.Token('C'), &compare)) {
+    error = "CLIENT_ERROR invalid or duplicate flag";
   }
+  if (error == nullptr && !m.Num('T', &ttl)) error = "CLIENT_ERROR bad token in command line format";
+  if (error != nullptr) return void(out.append(error).append("\r\n"));
   int64_t now = NowMs();
   KeyLock k(Db0(server_), key);
   Entry* e = FindItem(k, now);
@@ -878,69 +902,59 @@ void MemcacheSession::MetaDelete(const Tokens& t, std::string& out) {
   if (e == nullptr) {
     code = "NF";
     Count(kMcDeleteMisses);
-  } else if (m.Has('C')) {
-    uint64_t compare = 0;
-    ParseU64(m.Token('C'), &compare);
-    if (!e->has_mc_meta() || e->cas() != compare) code = "EX";
-  }
-  if (std::string_view(code) == "HD") {
+  } else if (m.Has('C') && (!e->has_mc_meta() || e->cas() != compare)) {
+    code = "EX";
+  } else {
     Count(kMcDeleteHits);
     if (m.Has('I')) {
-      // Invalidate: keep the item, marked stale, so one client can recache.
+      // Invalidate: keep the item, stale and with a new CAS, so one client
+      // can win the right to recache it.
       e = EnsureMcMeta(k, e);
+      e->BumpCas();
       e->set_mc_state((e->mc_state() | Entry::kMcStale) & ~Entry::kMcWinSent);
-      if (m.Has('T')) {
-        int64_t ttl = 0;
-        ParseI64(m.Token('T'), &ttl);
-        k.shard.SetExpire(e, k.ref, MemcacheExpireMs(ttl, now));
-      }
+      if (m.Has('T')) k.shard.SetExpire(e, k.ref, MemcacheExpireMs(ttl, now));
     } else {
       k.shard.Erase(k.ref);
     }
   }
   std::string flags;
-  MetaFlags echo;
-  for (char f : m.order) {
-    if (f == 'O' || f == 'k' || f == 'b') {
-      echo.has[static_cast<unsigned char>(f)] = true;
-      echo.tokens[static_cast<unsigned char>(f)] = m.Token(f);
-      echo.order.push_back(f);
-    }
-  }
-  MetaReturnFlags(flags, echo, t[1], nullptr, now);
-  bool quiet = m.Has('q') && (std::string_view(code) == "HD" || std::string_view(code) == "NF");
-  if (!quiet) out.append(code).append(flags).append("\r\n");
+  ReturnFlags(flags, t, 2, m, "Ok", nullptr, now, 0);
+  if (!(m.Has('q') && std::string_view(code) == "HD")) Line(out, code, flags);
 }
 
 void MemcacheSession::MetaArithmetic(const Tokens& t, std::string& out) {
+  if (t.size() < 2) return void(out.append("ERROR\r\n"));
   MetaFlags m;
   std::string key;
-  if (t.size() < 2 || !ParseMetaFlags(t, 2, &m) || !MetaKey(t[1], m, &key)) {
-    out.append("CLIENT_ERROR bad command line format\r\n");
-    return;
+  const char* error = ParseMetaFlags(t, 2, kMaSpec, &m);
+  if (error == nullptr) error = MetaKey(t[1], m, &key);
+  uint64_t delta = 1, initial = 0, compare = 0;
+  int64_t n_ttl = 0, t_ttl = 0;
+  if (error == nullptr && ((m.Has('D') && !ParseU64(m.Token('D'), &delta)) ||
+                           (m.Has('J') && !ParseU64(m.Token('J'), &initial)))) {
+    error = "CLIENT_ERROR invalid or duplicate flag";
   }
-  uint64_t delta = 1, initial = 0;
-  if ((m.Has('D') && !ParseU64(m.Token('D'), &delta)) || (m.Has('J') && !ParseU64(m.Token('J'), &initial))) {
-    out.append("CLIENT_ERROR bad token in command line format\r\n");
-    return;
+  if (error == nullptr && (!m.Num('N', &n_ttl) || !m.Num('T', &t_ttl) ||
+                           (m.Has('C') && !ParseU64(m.Token('C'), &compare)))) {
+    error = "CLIENT_ERROR bad token in command line format";
   }
-  char mode = m.Has('M') && !m.Token('M').empty() ? static_cast<char>(toupper(m.Token('M')[0])) : 'I';
+  char mode = m.Has('M') && !m.Token('M').empty() ? m.Token('M')[0] : 'I';
   bool incr = mode == 'I' || mode == '+';
-  if (!incr && mode != 'D' && mode != '-') {
-    out.append("CLIENT_ERROR invalid mode for ma\r\n");
-    return;
+  if (error == nullptr && !incr && mode != 'D' && mode != '-') {
+    error = "CLIENT_ERROR invalid mode for ma M token";
   }
+  if (error != nullptr) return void(out.append(error).append("\r\n"));
   int64_t now = NowMs();
   KeyLock k(Db0(server_), key);
   Entry* e = FindItem(k, now);
   const char* code = "HD";
   uint64_t result = 0;
   if (e == nullptr && m.Has('N')) {
-    int64_t ttl = 0;
-    ParseI64(m.Token('N'), &ttl);
-    std::string v = std::to_string(initial);
-    StoreItem(k, nullptr, key, v, 0, MemcacheExpireMs(ttl, now), now);
+    // Auto-create with the initial value; the delta is not applied.
+    StoreItem(k, nullptr, key, std::to_string(initial), 0, MemcacheExpireMs(n_ttl, now), now);
     result = initial;
+  } else if (e != nullptr && m.Has('C') && (!e->has_mc_meta() || e->cas() != compare)) {
+    code = "EX";
   } else {
     switch (ApplyDelta(k, e, incr, delta, &result)) {
       case DeltaResult::kOk:
@@ -955,45 +969,42 @@ void MemcacheSession::MetaArithmetic(const Tokens& t, std::string& out) {
         return;
     }
   }
-  Entry* now_e = std::string_view(code) == "HD" ? FindItem(k, now) : nullptr;
-  if (now_e != nullptr && m.Has('T')) {
-    int64_t ttl = 0;
-    ParseI64(m.Token('T'), &ttl);
-    now_e = k.shard.SetExpire(now_e, k.ref, MemcacheExpireMs(ttl, now));
+  Entry* item = std::string_view(code) == "HD" ? FindItem(k, now) : nullptr;
+  if (item != nullptr) {
+    item = EnsureMcMeta(k, item);
+    if (m.Has('T')) item = k.shard.SetExpire(item, k.ref, MemcacheExpireMs(t_ttl, now));
   }
-  if (now_e != nullptr && (m.Has('c'))) now_e = EnsureMcMeta(k, now_e);
   std::string flags;
-  MetaReturnFlags(flags, m, t[1], now_e, now);
-  if (now_e != nullptr && m.Has('v')) {
+  ReturnFlags(flags, t, 2, m, "Oktc", item, now, 0);
+  if (m.Has('q') && std::string_view(code) != "EX" && std::string_view(code) != "NF") return;
+  if (item != nullptr && m.Has('v')) {
     std::string v = std::to_string(result);
     out.append("VA ").append(std::to_string(v.size())).append(flags).append("\r\n").append(v).append("\r\n");
-  } else if (!(m.Has('q') && (std::string_view(code) == "HD" || std::string_view(code) == "NF"))) {
-    out.append(code).append(flags).append("\r\n");
+  } else {
+    Line(out, code, flags);
   }
 }
 
 void MemcacheSession::MetaDebug(const Tokens& t, std::string& out) {
+  if (t.size() < 2) return void(out.append("CLIENT_ERROR bad command line format\r\n"));
   MetaFlags m;
   std::string key;
-  if (t.size() < 2 || !ParseMetaFlags(t, 2, &m) || !MetaKey(t[1], m, &key)) {
-    out.append("CLIENT_ERROR bad command line format\r\n");
-    return;
-  }
+  const char* error = ParseMetaFlags(t, 2, MetaSpec{"b", false}, &m);
+  if (error == nullptr) error = MetaKey(t[1], m, &key);
+  if (error != nullptr) return void(out.append(error).append("\r\n"));
   int64_t now = NowMs();
   KeyLock k(Db0(server_), key);
   Entry* e = FindItem(k, now);
-  if (e == nullptr) {
-    out.append("EN\r\n");
-    return;
-  }
+  if (e == nullptr) return void(out.append("EN\r\n"));
   e = EnsureMcMeta(k, e);
+  // memcached prints the remaining time negated (-1 for no expiry).
   int64_t ttl = TtlSeconds(e, now);
   out.append("ME ").append(t[1]);
-  out.append(" exp=").append(std::to_string(ttl));
+  out.append(" exp=").append(std::to_string(ttl == -1 ? -1 : -ttl));
   out.append(" la=").append(std::to_string(std::max<int64_t>(0, now / 1000 - e->lru())));
   out.append(" cas=").append(std::to_string(e->cas()));
   out.append(" fetch=").append((e->mc_state() & Entry::kMcFetched) ? "yes" : "no");
-  out.append(" cls=1 size=").append(std::to_string(56 + key.size() + e->str().size() + 2));
+  out.append(" cls=1 size=").append(std::to_string(59 + key.size() + e->str().size()));
   out.append("\r\n");
 }
 
