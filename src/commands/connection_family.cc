@@ -290,7 +290,10 @@ void ClientReply(CommandContext& c) {
   } else if (EqualsIgnoreCase(mode, "off")) {
     c.conn.set_reply_mode(Connection::ReplyMode::kOff);
   } else if (EqualsIgnoreCase(mode, "skip")) {
-    c.conn.set_reply_mode(Connection::ReplyMode::kSkipThis);
+    // SKIP means nothing while replies are off altogether.
+    if (c.conn.reply_mode() != Connection::ReplyMode::kOff) {
+      c.conn.set_reply_mode(Connection::ReplyMode::kSkipThis);
+    }
   } else {
     c.reply.Error(err::kSyntax);
   }

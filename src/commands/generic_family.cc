@@ -1,5 +1,6 @@
 // Keyspace commands: DEL EXISTS TYPE, TTLs, KEYS SCAN RANDOMKEY, RENAME COPY
 // MOVE, OBJECT, and database commands SELECT SWAPDB FLUSHDB FLUSHALL DBSIZE.
+#include <algorithm>
 #include <climits>
 #include <string>
 #include <thread>
@@ -130,11 +131,21 @@ void Keys(CommandContext& c) {
   std::vector<std::string> keys;
   for (uint32_t s = 0; s < kNumShards; ++s) {
     Shard& shard = db.shard(s);
-    std::lock_guard<std::mutex> lk(shard.mu());
-    shard.table().ForEach([&](Entry* e) {
-      if (e->has_expire() && c.now_ms > e->expire_ms()) return;
-      if (all || GlobMatch(pattern, e->key())) keys.emplace_back(e->key());
-    });
+    size_t first = keys.size();
+    {
+      // Copy the names under the lock; match after releasing it, so a
+      // costly pattern never holds up other clients of the shard.
+      std::lock_guard<std::mutex> lk(shard.mu());
+      shard.table().ForEach([&](Entry* e) {
+        if (e->has_expire() && c.now_ms > e->expire_ms()) return;
+        keys.emplace_back(e->key());
+      });
+    }
+    if (!all) {
+      auto end = std::remove_if(keys.begin() + static_cast<std::ptrdiff_t>(first), keys.end(),
+                                [&](const std::string& k) { return !GlobMatch(pattern, k); });
+      keys.erase(end, keys.end());
+    }
   }
   c.reply.ArrayHeader(keys.size());
   for (const auto& k : keys) c.reply.Bulk(k);
@@ -180,11 +191,20 @@ void Scan(CommandContext& c) {
   uint64_t pos = *cursor & (Table::kCursorEnd - 1);
   std::vector<std::string> keys;
   size_t want = static_cast<size_t>(std::min<int64_t>(count, 1 << 20));
-  while (shard < kNumShards && keys.size() < want) {
+  // Visit about 10 x COUNT buckets at most, matching or not, as Redis does:
+  // a filter that matches nothing must not walk the whole database at once.
+  int rounds = 10;
+  while (shard < kNumShards && keys.size() < want && rounds > 0) {
+    if (db.shard(static_cast<uint32_t>(shard)).size() == 0) {  // nothing to visit
+      ++shard;
+      pos = 0;
+      continue;
+    }
+    --rounds;
     Shard& s = db.shard(static_cast<uint32_t>(shard));
     {
       std::lock_guard<std::mutex> lk(s.mu());
-      pos = s.table().Scan(pos, want - keys.size(), [&](Entry* e) {
+      pos = s.table().Scan(pos, want, [&](Entry* e) {
         if (e->has_expire() && c.now_ms > e->expire_ms()) return;
         if (has_type && !EqualsIgnoreCase(type, TypeName(e->type()))) return;
         if (has_pattern && !GlobMatch(pattern, e->key())) return;

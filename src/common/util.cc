@@ -118,9 +118,12 @@ char Fold(char c, bool nocase) {
   return nocase && c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-// Recursive matcher bounded by the nesting of '*': each '*' tries the rest of
-// the string, as Redis does, with a cap to avoid exponential blow-up.
-bool Match(const char* p, size_t plen, const char* s, size_t slen, bool nocase, int depth) {
+// Recursive matcher. Each '*' tries the rest of the pattern at every
+// position; once a nested '*' has failed against some suffix, no longer
+// suffix can match either (*skip_longer), which keeps patterns like
+// "*a*a*a*b" linear instead of exponential (Redis's fix for CVE-2022-36021).
+bool Match(const char* p, size_t plen, const char* s, size_t slen, bool nocase, int depth,
+           bool* skip_longer) {
   if (depth > 1000) return false;
   while (plen > 0 && slen > 0) {
     switch (p[0]) {
@@ -131,11 +134,13 @@ bool Match(const char* p, size_t plen, const char* s, size_t slen, bool nocase, 
         }
         if (plen == 1) return true;
         while (slen > 0) {
-          if (Match(p + 1, plen - 1, s, slen, nocase, depth + 1)) return true;
+          if (Match(p + 1, plen - 1, s, slen, nocase, depth + 1, skip_longer)) return true;
+          if (*skip_longer) return false;
           ++s;
           --slen;
         }
-        return Match(p + 1, plen - 1, s, 0, nocase, depth + 1);
+        *skip_longer = true;
+        return false;
       }
       case '?':
         ++s;
@@ -210,7 +215,8 @@ bool Match(const char* p, size_t plen, const char* s, size_t slen, bool nocase, 
 }  // namespace
 
 bool GlobMatch(std::string_view pattern, std::string_view s, bool nocase) {
-  return Match(pattern.data(), pattern.size(), s.data(), s.size(), nocase, 0);
+  bool skip_longer = false;
+  return Match(pattern.data(), pattern.size(), s.data(), s.size(), nocase, 0, &skip_longer);
 }
 
 uint16_t Crc16(const char* buf, size_t len) {

@@ -154,6 +154,16 @@ bool Connection::ProcessInput() {
     if (!args_.empty()) {
       Execute(args_);
       if (paused_) break;  // the command stays in the buffer until resumed
+      if (OverHardOutputLimit()) {
+        // Stop before the next command adds more: the client goes, and so
+        // does everything it was owed.
+        LOG_WARNING("Client id=%llu addr=%s closed for overcoming of output buffer limits.",
+                    static_cast<unsigned long long>(id_), addr_.c_str());
+        LocalStats().client_outbuf_limit_disconnections.Add();
+        std::string().swap(out_);
+        out_sent_ = 0;
+        return false;
+      }
     }
     in_.Consume(consumed);
   }
@@ -171,6 +181,22 @@ bool Connection::ShouldPostpone(const CommandSpec& spec) const {
 }
 
 void Connection::Execute(const std::vector<std::string_view>& args) {
+  ReplyMode mode_before = reply_mode_;
+  size_t mark = out_.size();
+  Dispatch(args);
+  if (paused_) return;
+  if (reply_mode_ == ReplyMode::kOff) {
+    out_.resize(mark);
+  } else if (reply_mode_ == ReplyMode::kSkipThis) {
+    out_.resize(mark);
+    reply_mode_ = ReplyMode::kSkipNext;
+  } else if (mode_before == ReplyMode::kSkipNext && reply_mode_ == ReplyMode::kSkipNext) {
+    out_.resize(mark);
+    reply_mode_ = ReplyMode::kOn;
+  }
+}
+
+void Connection::Dispatch(const std::vector<std::string_view>& args) {
   char lower[64];
   std::string_view name = args[0];
   std::string lower_long;
@@ -229,8 +255,6 @@ void Connection::Execute(const std::vector<std::string_view>& args) {
     return;
   }
 
-  ReplyMode mode_before = reply_mode_;
-  size_t mark = out_.size();
   int64_t start = MonotonicUs();
   CommandContext ctx{server(), *this, reply_, args, *spec, NowMs()};
   last_cmd_.store(spec->id, std::memory_order_relaxed);
@@ -245,16 +269,6 @@ void Connection::Execute(const std::vector<std::string_view>& args) {
     std::lock_guard<std::mutex> lk(worker_.errors_mu());
     ++worker_.error_counts()[std::string(reply_.last_error_code())];
   }
-
-  if (reply_mode_ == ReplyMode::kOff) {
-    out_.resize(mark);
-  } else if (reply_mode_ == ReplyMode::kSkipThis) {
-    out_.resize(mark);
-    reply_mode_ = ReplyMode::kSkipNext;
-  } else if (mode_before == ReplyMode::kSkipNext && reply_mode_ == ReplyMode::kSkipNext) {
-    out_.resize(mark);
-    reply_mode_ = ReplyMode::kOn;
-  }
 }
 
 bool Connection::Flush() {
@@ -263,6 +277,8 @@ bool Connection::Flush() {
     if (n > 0) {
       out_sent_ += static_cast<size_t>(n);
       LocalStats().net_output_bytes.Add(static_cast<uint64_t>(n));
+      // A client still receiving a long reply is not idle.
+      last_interaction_ms_.store(NowMs(), std::memory_order_relaxed);
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -279,6 +295,12 @@ bool Connection::Flush() {
   }
   obuf_.store(out_.size() - out_sent_, std::memory_order_relaxed);
   return true;
+}
+
+bool Connection::OverHardOutputLimit() const {
+  int64_t hard = const_cast<Connection*>(this)->server().config()
+                     .obuf_limits[static_cast<int>(ClientClass::kNormal)].hard.load(std::memory_order_relaxed);
+  return hard > 0 && static_cast<int64_t>(out_.size() - out_sent_) > hard;
 }
 
 bool Connection::CheckOutputLimits() {

@@ -58,6 +58,7 @@ class Connection {
   bool authenticated() const { return authenticated_; }
   void set_authenticated(bool v);
   void set_reply_mode(ReplyMode m) { reply_mode_ = m; }
+  ReplyMode reply_mode() const { return reply_mode_; }
   bool no_evict() const { return no_evict_; }
   void set_no_evict(bool v) { no_evict_ = v; }
   void CloseAfterReply() { close_after_reply_ = true; }
@@ -91,7 +92,10 @@ class Connection {
   bool ReadInput();
   // Parses and runs complete commands; false when the client must close.
   bool ProcessInput();
+  // Runs one command and applies CLIENT REPLY to whatever it answered.
   void Execute(const std::vector<std::string_view>& args);
+  void Dispatch(const std::vector<std::string_view>& args);
+  bool OverHardOutputLimit() const;
   bool ShouldPostpone(const CommandSpec& spec) const;
   bool Flush();
   bool CheckOutputLimits();

@@ -230,6 +230,7 @@ int Server::Run() {
   LOG_WARNING("User requested shutdown...");
   for (auto& w : workers_) w->Join();
   workers_.clear();
+  JoinBackgroundFrees();
   std::string pidfile = config_->pidfile();
   if (!pidfile.empty()) unlink(pidfile.c_str());
   LOG_WARNING("Magpie is now ready to exit, bye bye...");

@@ -1,6 +1,9 @@
 #include "store/db.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <thread>
 
@@ -181,6 +184,57 @@ Keyspace::Keyspace(int databases) {
   for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<Db>());
 }
 
+namespace {
+
+// One background thread frees what FLUSH* ASYNC detached, in order; it is
+// started on first use and joined at shutdown.
+class LazyFreer {
+ public:
+  void Submit(std::function<void()> job) {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+    jobs_.push_back(std::move(job));
+    cv_.notify_one();
+  }
+  void Join() {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      stop_ = true;
+      cv_.notify_one();
+    }
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lk(mu_);
+    while (true) {
+      cv_.wait(lk, [this] { return stop_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;  // stopping, and nothing left to free
+      auto job = std::move(jobs_.front());
+      jobs_.pop_front();
+      lk.unlock();
+      job();
+      lk.lock();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  std::thread thread_;
+  bool stop_ = false;
+};
+
+LazyFreer& Freer() {
+  static auto* f = new LazyFreer();
+  return *f;
+}
+
+}  // namespace
+
+void JoinBackgroundFrees() { Freer().Join(); }
+
 void FlushDatabases(Keyspace& ks, int first, int last, bool async) {
   auto detached =
       std::make_shared<std::vector<Table>>(static_cast<size_t>(last - first + 1) * kNumShards);
@@ -198,7 +252,7 @@ void FlushDatabases(Keyspace& ks, int first, int last, bool async) {
     for (Table& t : *detached) FreeTable(&t);
   };
   if (async) {
-    std::thread(free_all).detach();
+    Freer().Submit(free_all);
   } else {
     free_all();
   }

@@ -124,6 +124,8 @@ class Keyspace {
 // background thread when `async`, by the caller otherwise — either way no
 // other client waits for the memory to be released.
 void FlushDatabases(Keyspace& ks, int first, int last, bool async);
+// Waits for the background frees of FLUSH* ASYNC (called at shutdown).
+void JoinBackgroundFrees();
 
 // Locks a set of shards in one global order, unlocks on destruction.
 class ShardSet {

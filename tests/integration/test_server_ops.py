@@ -197,3 +197,22 @@ def test_requirepass_config_file_and_auth(server_factory, is_magpie, tmp_path):
         b"-WRONGPASS invalid username-password pair or user is disabled.\r\n")
     assert c.cmd("AUTH", "s3cret") == b"+OK\r\n"
     assert c.cmd("GET", "x") == b"$-1\r\n"
+
+
+def test_client_reply_off_and_skip_cover_every_reply(server, raw):
+    c = raw()
+    c.send(encode_command("CLIENT", "REPLY", "OFF") + encode_command("NOSUCH") +
+           encode_command("GET") + encode_command("CLIENT", "REPLY", "SKIP") +
+           encode_command("SET", "k", "v") + encode_command("CLIENT", "REPLY", "ON"))
+    assert c.read_reply() == b"+OK\r\n"  # only ON answers
+    c.send(encode_command("CLIENT", "REPLY", "SKIP") + encode_command("NOSUCH") +
+           encode_command("PING"))
+    assert c.read_reply() == b"+PONG\r\n"
+
+
+def test_pathological_pattern_does_not_stall_the_server(server, raw):
+    c = raw()
+    assert c.cmd("SET", "a" * 40, "v") == b"+OK\r\n"
+    t0 = time.monotonic()
+    assert c.cmd("KEYS", "*a*a*a*a*a*a*a*a*a*a*a*a*b") == b"*0\r\n"
+    assert time.monotonic() - t0 < 2
