@@ -31,6 +31,25 @@ TEST(ConfigTest, BadValueReportsLineAndReason) {
   EXPECT_NE(err.find(path), std::string::npos) << err;
 }
 
+TEST(ConfigTest, SaveLinesAccumulateAndEmptyResets) {
+  std::string path = testing::TempDir() + "/magpie_save.conf";
+  {
+    std::ofstream f(path);
+    f << "save 900 1\nsave 300 10\n";
+  }
+  Config c;
+  std::string err;
+  ASSERT_TRUE(c.LoadFile(path, &err)) << err;
+  EXPECT_EQ(c.save(), "900 1 300 10");
+  {
+    std::ofstream f(path);
+    f << "save 900 1\nsave \"\"\nsave 60 5\n";
+  }
+  Config d;
+  ASSERT_TRUE(d.LoadFile(path, &err)) << err;
+  EXPECT_EQ(d.save(), "60 5");
+}
+
 TEST(ConfigTest, UnknownDirective) {
   Config c;
   std::string err;
