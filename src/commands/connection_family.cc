@@ -331,6 +331,7 @@ void ClientPause(CommandContext& c) {
   }
   p.until_ms.store(std::max(until, c.now_ms < p.until_ms.load() ? p.until_ms.load() : 0));
   p.type.store(type);
+  SetExpiryFrozen(true);
   c.reply.Ok();
 }
 

@@ -574,7 +574,8 @@ void Debug(CommandContext& c) {
     if (s > 0) std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(s * 1e6)));
     return c.reply.Ok();
   }
-  c.reply.Error(UnknownSubcommandError(c.arg(1), "debug"));
+  c.reply.Error("ERR unknown subcommand or wrong number of arguments for '" + CStr(c.arg(1)) +
+                "'. Try DEBUG HELP.");
 }
 
 // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]

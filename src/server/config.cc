@@ -132,7 +132,13 @@ struct DirectiveTable {
     t.push_back(IntDirective("tcp-keepalive", &Config::tcp_keepalive, 0, INT_MAX, true));
     t.push_back(IntDirective("tcp-backlog", &Config::tcp_backlog, 0, INT_MAX, false));
     t.push_back(IntDirective("threads", &Config::threads, 1, 256, false));
-    t.push_back(IntDirective("hz", &Config::hz, 1, 500, true));
+    Directive hz = IntDirective("hz", &Config::hz, INT_MIN, INT_MAX, true);
+    hz.set = [plain = hz.set](Config& c, const Args& a) -> std::string {
+      std::string err = plain(c, a);
+      if (err.empty()) c.hz.store(std::clamp<int64_t>(c.hz.load(), 1, 500));  // Redis clamps
+      return err;
+    };
+    t.push_back(hz);
     // Entries store lengths in 32 bits: the ceiling is 4 GB - 1, not LONG_MAX.
     t.push_back(IntDirective("proto-max-bulk-len", &Config::proto_max_bulk_len, 1024 * 1024,
                              UINT32_MAX, true, true));

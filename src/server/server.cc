@@ -3,10 +3,12 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -104,6 +106,7 @@ void Server::WakeAllWorkers() {
 void Server::Unpause() {
   pause_.type.store(PauseState::kNone);
   pause_.until_ms.store(0);
+  SetExpiryFrozen(false);
   WakeAllWorkers();
 }
 
@@ -147,6 +150,29 @@ bool Server::Listen() {
     memcache_port_ = mc;
   }
   return true;
+}
+
+// Makes room for maxclients connections plus the server's own descriptors,
+// lowering maxclients when the OS refuses, as Redis does.
+void Server::AdjustOpenFilesLimit() {
+  constexpr int64_t kReserved = 32;
+  int64_t want = config_->maxclients.load() + kReserved;
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (static_cast<int64_t>(lim.rlim_cur) >= want) return;
+  rlim_t target = static_cast<rlim_t>(want);
+  if (lim.rlim_max != RLIM_INFINITY && target > lim.rlim_max) target = lim.rlim_max;
+  rlimit wanted{target, lim.rlim_max};
+  if (setrlimit(RLIMIT_NOFILE, &wanted) == 0) lim.rlim_cur = target;
+  if (static_cast<int64_t>(lim.rlim_cur) < want) {
+    int64_t reduced = std::max<int64_t>(1, static_cast<int64_t>(lim.rlim_cur) - kReserved);
+    LOG_WARNING("You requested maxclients of %lld requiring at least %lld max file descriptors.",
+                static_cast<long long>(config_->maxclients.load()), static_cast<long long>(want));
+    LOG_WARNING("Current maximum open files is %llu. maxclients has been reduced to %lld to "
+                "compensate for low ulimit.",
+                static_cast<unsigned long long>(lim.rlim_cur), static_cast<long long>(reduced));
+    config_->maxclients.store(reduced);
+  }
 }
 
 void Server::WritePidFile() {
@@ -206,6 +232,7 @@ int Server::Run() {
     LOG_WARNING("save points '%s' are accepted but persistence is not implemented yet: nothing is "
                 "written to disk", config_->save().c_str());
   }
+  AdjustOpenFilesLimit();
   if (!Listen()) return 1;
   WritePidFile();
   int n = static_cast<int>(config_->threads.load());
@@ -226,6 +253,7 @@ int Server::Run() {
     }
     SampleMetrics();
     UpdateMemoryPeak();
+    if (ExpiryFrozen() && NowMs() >= pause_.until_ms.load()) SetExpiryFrozen(false);
   }
   LOG_WARNING("User requested shutdown...");
   for (auto& w : workers_) w->Join();

@@ -87,6 +87,7 @@ class Server {
   bool Listen();
   bool ListenPort(int port, bool memcache);
   void WritePidFile();
+  void AdjustOpenFilesLimit();
   void SampleMetrics();
 
   std::unique_ptr<Config> config_;

@@ -160,7 +160,12 @@ void Worker::Accept(size_t listen_index) {
     if (fd < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        LOG_WARNING("Accepting client connection: %s", strerror(errno));
+        static std::atomic<int64_t> last_log{0};
+        int64_t now = NowMs();
+        if (now - last_log.load() >= 1000) {  // at most once a second
+          last_log.store(now);
+          LOG_WARNING("Accepting client connection: %s", strerror(errno));
+        }
       }
       return;
     }

@@ -57,17 +57,31 @@ void Shard::DeleteExpired(Entry* e, const KeyRef& k) {
   LocalStats().expired_keys.Add();
 }
 
+namespace {
+std::atomic<bool> g_expiry_frozen{false};
+}  // namespace
+
+void SetExpiryFrozen(bool frozen) { g_expiry_frozen.store(frozen, std::memory_order_relaxed); }
+bool ExpiryFrozen() { return g_expiry_frozen.load(std::memory_order_relaxed); }
+
 Entry* Shard::Find(const KeyRef& k, int64_t now_ms, bool* expired) {
   Entry* e = table_.Find(k.key, k.hash);
   if (e != nullptr && e->has_expire() && now_ms > e->expire_ms()) {
-    DeleteExpired(e, k);
     if (expired != nullptr) *expired = true;
+    if (!ExpiryFrozen()) DeleteExpired(e, k);
     return nullptr;
   }
   return e;
 }
 
 void Shard::Insert(const KeyRef& k, Entry* e) {
+  if (ExpiryFrozen()) {
+    // Find() left an expired entry in place: this write replaces it.
+    if (Entry* stale = table_.Find(k.key, k.hash)) {
+      Replace(stale, e, k);
+      return;
+    }
+  }
   table_.Insert(e, k.hash);
   if (e->has_expire()) AddVolatile(e);
   UpdateCounts();
@@ -118,6 +132,7 @@ Entry* Shard::SetExpire(Entry* e, const KeyRef& k, int64_t expire_ms) {
 
 size_t Shard::ExpireCycle(int64_t now_ms, int64_t deadline_us) {
   constexpr int kSamples = 20;
+  if (ExpiryFrozen()) return 0;
   size_t deleted = 0;
   ThreadStats& stats = LocalStats();
   while (!volatile_.empty()) {

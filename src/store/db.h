@@ -95,6 +95,11 @@ class Shard {
   uint64_t rng_ = 0x9E3779B97F4A7C15ULL;
 };
 
+// While a CLIENT PAUSE is in force the dataset is frozen: expired keys read
+// as missing but are not deleted, and the active cycle stands still.
+void SetExpiryFrozen(bool frozen);
+bool ExpiryFrozen();
+
 // Frees every entry of a detached table.
 void FreeTable(Table* t);
 

@@ -236,3 +236,22 @@ def test_config_rewrite_round_trips_tricky_values(server_factory, is_magpie, tmp
     # rewritten text can show that multi-word values are written as words)
     assert "\nbind 127.0.0.1\n" in "\n" + conf.read_text()
     assert c.ping()
+
+
+def test_client_pause_freezes_expiry(server, is_magpie):
+    magpie_only(is_magpie)
+    c = server.client()
+    c.flushall()
+    p = c.pipeline(transaction=False)
+    for i in range(50):
+        p.set("px:%d" % i, "v", px=100)
+    p.execute()
+    c.execute_command("CLIENT", "PAUSE", "1500", "WRITE")
+    time.sleep(0.6)
+    assert c.dbsize() == 50       # nothing reclaimed while paused...
+    assert c.get("px:1") is None  # ...though expired keys read as missing
+    c.execute_command("CLIENT", "UNPAUSE")
+    deadline = time.time() + 5
+    while c.dbsize() and time.time() < deadline:
+        time.sleep(0.1)
+    assert c.dbsize() == 0
