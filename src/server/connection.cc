@@ -72,7 +72,16 @@ void Connection::ResetState() {
 }
 
 bool Connection::OnReadable() {
+  // A client that keeps its socket full gets a few rounds per turn, then
+  // yields to the worker's other clients (and its cron).
+  constexpr int kRoundsPerTurn = 4;
+  more_input_ = false;
+  int rounds = 0;
   while (!paused_) {
+    if (++rounds > kRoundsPerTurn) {
+      more_input_ = true;
+      break;
+    }
     size_t got = 0;
     bool again = false, eof = false;
     while (got < kReadRound) {

@@ -63,6 +63,9 @@ class Connection {
   void set_no_evict(bool v) { no_evict_ = v; }
   void CloseAfterReply() { close_after_reply_ = true; }
   bool paused() const { return paused_; }
+  // True when OnReadable stopped with input still in the socket, to let the
+  // worker's other clients run first; the worker calls it again soon.
+  bool more_input() const { return more_input_; }
   // Resets to a fresh client's state (RESET).
   void ResetState();
 
@@ -119,6 +122,7 @@ class Connection {
   bool authenticated_ = true;
   bool close_after_reply_ = false;
   bool paused_ = false;
+  bool more_input_ = false;
   bool no_evict_ = false;
   ReplyMode reply_mode_ = ReplyMode::kOn;
 

@@ -121,6 +121,7 @@ void Worker::Loop() {
     int64_t now = MonotonicUs();
     int timeout_ms = static_cast<int>(std::max<int64_t>(0, (next_cron_us_ - now + 999) / 1000));
     if (!paused_.empty()) timeout_ms = std::min(timeout_ms, 10);
+    if (!ready_.empty()) timeout_ms = 0;
     int n = epoll_wait(epfd_, events, kMaxEvents, timeout_ms);
     bool woken = false;
     for (int i = 0; i < n; ++i) {
@@ -134,6 +135,15 @@ void Worker::Loop() {
         Accept(tag - 1);
       } else {
         HandleEvent(events[i].data.ptr, events[i].events);
+      }
+    }
+    // Clients that yielded with input pending get their next turn after
+    // everyone else's events.
+    if (!ready_.empty()) {
+      std::vector<Connection*> turn;
+      turn.swap(ready_);
+      for (Connection* c : turn) {
+        if (c != nullptr) HandleEvent(c, EPOLLIN);
       }
     }
     // Tasks may close connections: run them only once no event of this
@@ -217,7 +227,11 @@ void Worker::HandleEvent(void* tag, uint32_t events) {
   bool ok = true;
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) ok = c->OnReadable();
   if (ok && (events & EPOLLOUT)) ok = c->OnWritable();
-  if (!ok) Close(c);
+  if (!ok) {
+    Close(c);
+  } else if (c->more_input()) {
+    ready_.push_back(c);
+  }
 }
 
 void Worker::Close(Connection* c) {
@@ -226,6 +240,9 @@ void Worker::Close(Connection* c) {
   conns_.erase(it);
   for (auto& p : paused_) {
     if (p == c) p = nullptr;
+  }
+  for (auto& r : ready_) {
+    if (r == c) r = nullptr;
   }
   epoll_ctl(epfd_, EPOLL_CTL_DEL, c->fd(), nullptr);
   server_.Unregister(c);

@@ -66,6 +66,7 @@ class Worker {
   std::thread thread_;
   std::unordered_map<uint64_t, Connection*> conns_;
   std::vector<Connection*> paused_;
+  std::vector<Connection*> ready_;  // connections with input left to read
   std::vector<CommandStats> cmd_stats_;
   std::mutex errors_mu_;
   std::unordered_map<std::string, uint64_t> error_counts_;
