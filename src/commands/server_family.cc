@@ -114,8 +114,6 @@ void InfoClients(Server& s, std::string& out) {
 void InfoMemory(Server& s, std::string& out) {
   MemoryStats m = ReadMemoryStats();
   size_t dataset = 0;
-  Keyspace& ks = s.keyspace();
-  (void)ks;
   out += "# Memory\r\n";
   Field(out, "used_memory", m.allocated);
   Field(out, "used_memory_human", BytesToHuman(m.allocated));
@@ -125,7 +123,8 @@ void InfoMemory(Server& s, std::string& out) {
   Field(out, "used_memory_peak_human", BytesToHuman(m.peak));
   Field(out, "used_memory_peak_perc",
         Fixed2(m.peak ? 100.0 * static_cast<double>(m.allocated) / static_cast<double>(m.peak) : 100) + "%");
-  dataset = m.allocated;
+  Keyspace& space = s.keyspace();
+  for (int i = 0; i < space.count(); ++i) dataset += space.db(i).bytes();
   Field(out, "used_memory_dataset", dataset);
   Field(out, "allocator_allocated", m.allocated);
   Field(out, "allocator_active", m.active);

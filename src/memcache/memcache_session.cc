@@ -586,7 +586,7 @@ void MemcacheSession::Stats(const Tokens& t, std::string& out) {
   stat("touch_hits", num(mc[kMcTouchHits]));
   stat("touch_misses", num(mc[kMcTouchMisses]));
   stat("threads", num(static_cast<uint64_t>(server_.num_workers())));
-  stat("bytes", num(ReadMemoryStats().allocated));
+  stat("bytes", num(server_.keyspace().db(0).bytes()));
   stat("curr_items", num(server_.keyspace().db(0).size()));
   stat("total_items", num(mc[kMcTotalItems]));
   stat("evictions", "0");

@@ -49,9 +49,16 @@ void Shard::RemoveVolatile(Entry* e) {
   volatile_.pop_back();
 }
 
+void Shard::AddBytes(const Entry* e, bool add) {
+  size_t n = e->AllocatedSize();
+  size_t cur = bytes_.load(std::memory_order_relaxed);
+  bytes_.store(add ? cur + n : cur - n, std::memory_order_relaxed);
+}
+
 void Shard::DeleteExpired(Entry* e, const KeyRef& k) {
   table_.Remove(k.key, k.hash);
   RemoveVolatile(e);
+  AddBytes(e, false);
   Entry::Free(e);
   UpdateCounts();
   LocalStats().expired_keys.Add();
@@ -84,6 +91,7 @@ void Shard::Insert(const KeyRef& k, Entry* e) {
   }
   table_.Insert(e, k.hash);
   if (e->has_expire()) AddVolatile(e);
+  AddBytes(e, true);
   UpdateCounts();
 }
 
@@ -91,6 +99,8 @@ void Shard::Replace(Entry* old_e, Entry* new_e, const KeyRef& k) {
   table_.Replace(old_e, new_e, k.hash);
   if (old_e->has_expire()) RemoveVolatile(old_e);
   if (new_e->has_expire()) AddVolatile(new_e);
+  AddBytes(old_e, false);
+  AddBytes(new_e, true);
   Entry::Free(old_e);
   UpdateCounts();
 }
@@ -108,6 +118,7 @@ Entry* Shard::Detach(const KeyRef& k) {
   Entry* e = table_.Remove(k.key, k.hash);
   if (e != nullptr) {
     if (e->has_expire()) RemoveVolatile(e);
+    AddBytes(e, false);
     UpdateCounts();
   }
   return e;
@@ -171,6 +182,7 @@ Entry* Shard::RandomEntry(int64_t now_ms) {
 
 void Shard::TakeAll(Table* out) {
   out->Swap(table_);
+  bytes_.store(0, std::memory_order_relaxed);
   volatile_.clear();
   volatile_.shrink_to_fit();
   UpdateCounts();
@@ -178,6 +190,9 @@ void Shard::TakeAll(Table* out) {
 
 void Shard::SwapContents(Shard& other) {
   table_.Swap(other.table_);
+  size_t mine = bytes_.load(std::memory_order_relaxed);
+  bytes_.store(other.bytes_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  other.bytes_.store(mine, std::memory_order_relaxed);
   volatile_.swap(other.volatile_);
   UpdateCounts();
   other.UpdateCounts();
@@ -186,6 +201,12 @@ void Shard::SwapContents(Shard& other) {
 size_t Db::size() const {
   size_t n = 0;
   for (const Shard& s : shards_) n += s.size();
+  return n;
+}
+
+size_t Db::bytes() const {
+  size_t n = 0;
+  for (const Shard& s : shards_) n += s.bytes();
   return n;
 }
 

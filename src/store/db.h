@@ -78,6 +78,9 @@ class Shard {
   // Readable without the lock (approximate while writers run).
   size_t size() const { return size_.load(std::memory_order_relaxed); }
   size_t expires() const { return expires_.load(std::memory_order_relaxed); }
+  // Bytes of the entries stored here (allocator sizes), for memcached's
+  // `bytes` and INFO's used_memory_dataset.
+  size_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
 
   uint64_t NextRandom();
 
@@ -86,12 +89,14 @@ class Shard {
   void RemoveVolatile(Entry* e);
   void UpdateCounts();
   void DeleteExpired(Entry* e, const KeyRef& k);
+  void AddBytes(const Entry* e, bool add);
 
   std::mutex mu_;
   Table table_;
   std::vector<Entry*> volatile_;  // entries with a TTL; each knows its index
   std::atomic<size_t> size_{0};
   std::atomic<size_t> expires_{0};
+  std::atomic<size_t> bytes_{0};
   uint64_t rng_ = 0x9E3779B97F4A7C15ULL;
 };
 
@@ -109,6 +114,7 @@ class Db {
   Shard& shard_for(const KeyRef& k) { return shards_[k.shard]; }
   size_t size() const;
   size_t expires() const;
+  size_t bytes() const;
 
  private:
   Shard shards_[kNumShards];

@@ -93,6 +93,21 @@ TEST(ShardTest, LazyAndActiveExpiry) {
   EXPECT_EQ(s.expires(), 0u);
 }
 
+TEST(ShardTest, BytesFollowEntries) {
+  Shard s;
+  std::lock_guard<std::mutex> lk(s.mu());
+  KeyRef a = KeyRef::Of("a");
+  s.Insert(a, Entry::NewString("a", std::string(100, 'x'), -1));
+  size_t one = s.bytes();
+  EXPECT_GE(one, 16u + 1 + 100);
+  Entry* e = s.Find(a, 0);
+  s.Replace(e, e->WithValue(std::string(1000, 'y')), a);
+  EXPECT_GE(s.bytes(), 16u + 1 + 1000);
+  s.SetExpire(s.Find(a, 0), a, 5000);
+  EXPECT_TRUE(s.Erase(a));
+  EXPECT_EQ(s.bytes(), 0u);
+}
+
 TEST(ShardTest, SetExpireMovesEntry) {
   Shard s;
   std::lock_guard<std::mutex> lk(s.mu());
