@@ -81,26 +81,9 @@ __all__ = [
 # process handling
 # ---------------------------------------------------------------------------
 
-def free_port():
-    """A TCP port that was free a moment ago (never 6379 / 11211)."""
-    while True:
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        finally:
-            s.close()
-        if port not in (6379, 11211):
-            return port
-
-
-def _log_tail(path, n=40):
-    try:
-        with open(path, "rb") as f:
-            lines = f.read().decode("utf-8", "replace").splitlines()
-        return "\n".join(lines[-n:])
-    except OSError as e:
-        return "<no log: %s>" % e
+# Shared with the Redis suite's harness.
+from conftest import _log_tail, free_port  # noqa: E402,F401
+from conftest import _ping_once as _redis_ping_once  # noqa: E402
 
 
 def _mc_version_once(port, timeout=1.0):
@@ -114,21 +97,6 @@ def _mc_version_once(port, timeout=1.0):
                     break
                 data += chunk
             return data.startswith(b"VERSION ")
-    except OSError:
-        return False
-
-
-def _redis_ping_once(port, timeout=1.0):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-            s.sendall(b"*1\r\n$4\r\nPING\r\n")
-            data = b""
-            while not data.endswith(b"\r\n"):
-                chunk = s.recv(64)
-                if not chunk:
-                    break
-                data += chunk
-            return data.startswith(b"+PONG") or data.startswith(b"-NOAUTH")
     except OSError:
         return False
 
