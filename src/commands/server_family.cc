@@ -314,7 +314,7 @@ void ReplyCommandInfo(ReplyBuilder& r, const CommandSpec& s) {
     bool write = s.flags & kCmdWrite;
     r.SetHeader(2);
     r.Simple(write ? "RW" : "RO");
-    r.Simple(write ? "UPDATE" : "ACCESS");
+    r.Simple(write ? "update" : "access");  // Redis 7.0 spells these in lower case
     r.Bulk("begin_search");
     r.MapHeader(2);
     r.Bulk("type");
