@@ -668,8 +668,13 @@ void ReturnFlags(std::string& out, const Tokens& t, size_t first, const MetaFlag
         out.append(" O").append(m.Token('O'));
         break;
       case 'k':
-        out.append(" k").append(t[1]);
-        if (m.Has('b')) out.append(" b");
+        // A key stored in base64 comes back in base64, flagged b.
+        if (!m.Has('b') && e != nullptr && (e->mc_state() & Entry::kMcBinaryKey)) {
+          out.append(" k").append(Base64Encode(e->key())).append(" b");
+        } else {
+          out.append(" k").append(t[1]);
+          if (m.Has('b')) out.append(" b");
+        }
         break;
       case 'c':
         out.append(" c").append(std::to_string(e ? e->cas() : 0));
@@ -875,6 +880,7 @@ MemcacheSession::Status MemcacheSession::MetaSet(const Tokens& t, size_t line_le
   }
   Entry* stored = std::string_view(code) == "HD" ? FindItem(k, now) : nullptr;
   if (stored != nullptr && keep_stale) stored->set_mc_state(Entry::kMcStale);
+  if (stored != nullptr && m.Has('b')) stored->set_mc_state(stored->mc_state() | Entry::kMcBinaryKey);
   std::string flags_out;
   ReturnFlags(flags_out, t, 3, m, "Okc", stored, now, 0);
   in.Consume(line_len + total);

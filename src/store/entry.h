@@ -110,6 +110,7 @@ class Entry {
   static constexpr uint8_t kMcFetched = 1;  // read at least once (mg h)
   static constexpr uint8_t kMcStale = 2;    // invalidated (md I / ms I)
   static constexpr uint8_t kMcWinSent = 4;  // a client already won the recache
+  static constexpr uint8_t kMcBinaryKey = 8;  // stored with a base64 key (ms b)
   uint8_t mc_state() const { return reserved_; }
   void set_mc_state(uint8_t s) { reserved_ = s; }
 

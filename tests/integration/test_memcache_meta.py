@@ -179,10 +179,7 @@ def test_mg_R_recache(mc_conn):
     assert c.call(b"mg p R200 t\r\n") == b"HD t-1\r\n"
 
 
-def test_mg_base64_key(mc_conn, mc_server):
-    if mc_server.is_magpie:
-        pytest.xfail("Magpie does not yet remember that a key was stored in base64 "
-                     "(memcached returns such keys base64-encoded even without b)")
+def test_mg_base64_key(mc_conn):
     c = mc_conn()
     assert c.call(b"ms Zm9v 3 b\r\nbar\r\n") == HD
     assert c.call(b"get foo\r\n") == b"VALUE foo 0 3\r\nbar\r\nEND\r\n"
