@@ -33,9 +33,11 @@ void Split(std::string_view line, Tokens* out) {
   }
 }
 
-// memcached's safe_strtoull: decimal, optional trailing spaces, no sign.
+// memcached's safe_strtoull: decimal, surrounding spaces and a leading '+'
+// allowed (strtoull's rules), no '-'.
 bool ParseU64(std::string_view s, uint64_t* v) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
   if (s.empty() || s.size() > 20) return false;
   auto r = ParseUint64(s);
@@ -164,6 +166,27 @@ MemcacheSession::Status MemcacheSession::ProcessOne(IoBuffer& in, std::string& o
   }
   std::string_view cmd = t[0];
   St().commands.Add();  // INFO total_commands_processed covers both protocols
+  // memcached 1.6.18 silences every reply of a noreply request, errors
+  // included, for the commands that take the option.
+  bool takes_noreply = cmd == "set" || cmd == "add" || cmd == "replace" || cmd == "append" ||
+                       cmd == "prepend" || cmd == "cas" || cmd == "delete" || cmd == "incr" ||
+                       cmd == "decr" || cmd == "touch" || cmd == "flush_all" || cmd == "verbosity";
+  if (takes_noreply && t.size() > 1 && t.back() == "noreply") {
+    size_t mark = out.size();
+    Status st = ProcessCommand(t, line_len, in, out);
+    // A request with the wrong number of tokens never reaches the command,
+    // so its ERROR is not silenced.
+    bool wrong_arity = std::string_view(out).substr(mark) == "ERROR\r\n";
+    if (st != Status::kNeedMore && !wrong_arity) out.resize(mark);
+    return st;
+  }
+  return ProcessCommand(t, line_len, in, out);
+}
+
+MemcacheSession::Status MemcacheSession::ProcessCommand(const Tokens& t, size_t line_len,
+                                                        IoBuffer& in, std::string& out) {
+  std::string_view cmd = t[0];
+  const char* data = in.data();
   if (cmd == "set" || cmd == "add" || cmd == "replace" || cmd == "append" || cmd == "prepend" ||
       cmd == "cas") {
     return Storage(t, std::string_view(data + line_len, in.size() - line_len), line_len, in, out);
@@ -290,6 +313,7 @@ MemcacheSession::Status MemcacheSession::Storage(const Tokens& t, std::string_vi
                                              : std::string(value).append(old->str());
         Entry* n = old->WithValue(joined);
         n->set_encoding(Encoding::kRaw);
+        n->set_mc_state(0);  // a new item to memcached: not fetched, not stale
         k.shard.Replace(old, n, k.ref);
         Count(kMcTotalItems);
       }
@@ -315,10 +339,6 @@ void MemcacheSession::Retrieval(const Tokens& t, std::string& out) {
   int64_t exptime = 0;
   if (touch && !ParseI64(t[1], &exptime)) {
     out.append("CLIENT_ERROR invalid exptime argument\r\n");
-    return;
-  }
-  if (t.size() <= first) {
-    out.append("ERROR\r\n");
     return;
   }
   size_t mark = out.size();
@@ -417,6 +437,7 @@ DeltaResult ApplyDelta(KeyLock& k, Entry* e, bool incr, uint64_t delta, uint64_t
   } else {
     Entry* grown = e->WithValue(std::string_view(buf, n));
     grown->set_encoding(Encoding::kInt);
+    grown->set_mc_state(0);
     k.shard.Replace(e, grown, k.ref);
   }
   return DeltaResult::kOk;
@@ -668,9 +689,11 @@ void ReturnFlags(std::string& out, const Tokens& t, size_t first, const MetaFlag
         out.append(" O").append(m.Token('O'));
         break;
       case 'k':
-        // A key stored in base64 comes back in base64, flagged b.
-        if (!m.Has('b') && e != nullptr && (e->mc_state() & Entry::kMcBinaryKey)) {
+        // The item's own key: base64 (flagged b) when it was stored that way.
+        if (e != nullptr && (e->mc_state() & Entry::kMcBinaryKey)) {
           out.append(" k").append(Base64Encode(e->key())).append(" b");
+        } else if (e != nullptr) {
+          out.append(" k").append(e->key());
         } else {
           out.append(" k").append(t[1]);
           if (m.Has('b')) out.append(" b");
@@ -724,7 +747,8 @@ void MemcacheSession::MetaGet(const Tokens& t, std::string& out) {
   if (t.size() < 2) return void(out.append("ERROR\r\n"));
   MetaFlags m;
   std::string key;
-  const char* error = ParseMetaFlags(t, 2, kMgSpec, &m);
+  const char* error = t[1].size() > 250 ? "CLIENT_ERROR bad command line format" : nullptr;
+  if (error == nullptr) error = ParseMetaFlags(t, 2, kMgSpec, &m);
   if (error == nullptr) error = MetaKey(t[1], m, &key);
   int64_t n_ttl = 0, t_ttl = 0, r_ttl = 0;
   if (error == nullptr && (!m.Num('N', &n_ttl) || !m.Num('T', &t_ttl) || !m.Num('R', &r_ttl))) {
@@ -736,7 +760,7 @@ void MemcacheSession::MetaGet(const Tokens& t, std::string& out) {
   bool expired = false;
   Entry* e = FindItem(k, now, &expired);
   Count(kMcCmdGet);
-  bool won = false;
+  bool won = false, vivified = false;
   if (e == nullptr) {
     Count(kMcGetMisses);
     if (expired) Count(kMcGetExpired);
@@ -749,10 +773,10 @@ void MemcacheSession::MetaGet(const Tokens& t, std::string& out) {
       return;
     }
     // Vivify: an empty item, and this client wins the right to fill it.
-    StoreItem(k, nullptr, key, "", 0, MemcacheExpireMs(n_ttl, now), now);
+    StoreItem(k, nullptr, key, "", 0, -1, now);
     e = FindItem(k, now);
     if (e == nullptr) return void(out.append("EN\r\n"));
-    won = true;
+    won = vivified = true;
   } else {
     Count(kMcGetHits);
   }
@@ -765,9 +789,19 @@ void MemcacheSession::MetaGet(const Tokens& t, std::string& out) {
     won = ttl != -1 && ttl < r_ttl;
   }
   if (!won && stale && !win_sent) won = true;
-  if (m.Has('T')) e = k.shard.SetExpire(e, k.ref, MemcacheExpireMs(t_ttl, now));
+  // Flags act in the order given, as in memcached 1.6.18: a T (or, for a
+  // vivified item, N) changes the TTL that a later t reports.
   std::string flags;
-  ReturnFlags(flags, t, 2, m, "Okcfsthl", e, now, before);
+  for (size_t i = 2; i < t.size(); ++i) {
+    char f = t[i][0];
+    if (f == 'T' || (f == 'N' && vivified)) {
+      int64_t when = MemcacheExpireMs(f == 'T' ? t_ttl : n_ttl, now);
+      e = k.shard.SetExpire(e, k.ref, when == 0 ? 1 : when);
+    } else {
+      Tokens one{t[0], t[1], t[i]};
+      ReturnFlags(flags, one, 2, m, "Okcfsthl", e, now, before);
+    }
+  }
   flags += WinFlags(won, stale, win_sent && !won);
   uint8_t state = e->mc_state();
   if (won) state |= Entry::kMcWinSent;
@@ -847,7 +881,9 @@ MemcacheSession::Status MemcacheSession::MetaSet(const Tokens& t, size_t line_le
   KeyLock k(Db0(server_), key);
   Entry* old = FindItem(k, now);
   bool keep_stale = false;
-  if (m.Has('C')) {
+  if (old == nullptr && (mode == 'A' || mode == 'P')) {
+    code = "NS";
+  } else if (m.Has('C')) {
     if (old == nullptr) {
       code = "NF";
     } else if (!old->has_mc_meta() || old->cas() != compare) {
@@ -864,16 +900,13 @@ MemcacheSession::Status MemcacheSession::MetaSet(const Tokens& t, size_t line_le
   } else if (mode == 'R' && old == nullptr) {
     code = "NS";
   } else if ((mode == 'A' || mode == 'P') && old == nullptr) {
-    if (m.Has('N')) {
-      StoreItem(k, nullptr, key, value, flags, MemcacheExpireMs(n_ttl, now), now);
-    } else {
-      code = "NS";
-    }
+    code = "NS";  // memcached 1.6.18 does not vivify appends (N is accepted, unused)
   } else if (mode == 'A' || mode == 'P') {
     std::string joined = mode == 'A' ? std::string(old->str()).append(value)
                                      : std::string(value).append(old->str());
     Entry* n = old->WithValue(joined);
     n->set_encoding(Encoding::kRaw);
+    n->set_mc_state(0);  // a new item to memcached: not fetched, not stale
     k.shard.Replace(old, n, k.ref);
   } else {
     StoreItem(k, old, key, value, flags, expire, now);
@@ -892,7 +925,8 @@ void MemcacheSession::MetaDelete(const Tokens& t, std::string& out) {
   if (t.size() < 2) return void(out.append("ERROR\r\n"));
   MetaFlags m;
   std::string key;
-  const char* error = ParseMetaFlags(t, 2, kMdSpec, &m);
+  const char* error = t[1].size() > 250 ? "CLIENT_ERROR bad command line format" : nullptr;
+  if (error == nullptr) error = ParseMetaFlags(t, 2, kMdSpec, &m);
   if (error == nullptr) error = MetaKey(t[1], m, &key);
   int64_t ttl = 0;
   uint64_t compare = 0;
@@ -932,7 +966,8 @@ void MemcacheSession::MetaArithmetic(const Tokens& t, std::string& out) {
   if (t.size() < 2) return void(out.append("ERROR\r\n"));
   MetaFlags m;
   std::string key;
-  const char* error = ParseMetaFlags(t, 2, kMaSpec, &m);
+  const char* error = t[1].size() > 250 ? "CLIENT_ERROR bad command line format" : nullptr;
+  if (error == nullptr) error = ParseMetaFlags(t, 2, kMaSpec, &m);
   if (error == nullptr) error = MetaKey(t[1], m, &key);
   uint64_t delta = 1, initial = 0, compare = 0;
   int64_t n_ttl = 0, t_ttl = 0;
@@ -955,11 +990,18 @@ void MemcacheSession::MetaArithmetic(const Tokens& t, std::string& out) {
   Entry* e = FindItem(k, now);
   const char* code = "HD";
   uint64_t result = 0;
+  bool created = false;
   if (e == nullptr && m.Has('N')) {
+    created = true;
     // Auto-create with the initial value; the delta is not applied.
     StoreItem(k, nullptr, key, std::to_string(initial), 0, MemcacheExpireMs(n_ttl, now), now);
     result = initial;
   } else if (e != nullptr && m.Has('C') && (!e->has_mc_meta() || e->cas() != compare)) {
+    uint64_t ignored;
+    if (!ParseU64(e->str(), &ignored)) {  // a non-number is reported before the CAS
+      out.append("CLIENT_ERROR cannot increment or decrement non-numeric value\r\n");
+      return;
+    }
     code = "EX";
   } else {
     switch (ApplyDelta(k, e, incr, delta, &result)) {
@@ -978,11 +1020,15 @@ void MemcacheSession::MetaArithmetic(const Tokens& t, std::string& out) {
   Entry* item = std::string_view(code) == "HD" ? FindItem(k, now) : nullptr;
   if (item != nullptr) {
     item = EnsureMcMeta(k, item);
+    if (created && m.Has('b')) item->set_mc_state(item->mc_state() | Entry::kMcBinaryKey);
     if (m.Has('T')) item = k.shard.SetExpire(item, k.ref, MemcacheExpireMs(t_ttl, now));
   }
   std::string flags;
-  ReturnFlags(flags, t, 2, m, "Oktc", item, now, 0);
-  if (m.Has('q') && std::string_view(code) != "EX" && std::string_view(code) != "NF") return;
+  ReturnFlags(flags, t, 2, m, item != nullptr ? "Oktc" : "Ok", item, now, 0);
+  // q hides a plain success; an item created by N is still reported.
+  if (m.Has('q') && !created && std::string_view(code) != "EX" && std::string_view(code) != "NF") {
+    return;
+  }
   if (item != nullptr && m.Has('v')) {
     std::string v = std::to_string(result);
     out.append("VA ").append(std::to_string(v.size())).append(flags).append("\r\n").append(v).append("\r\n");
