@@ -147,11 +147,15 @@ MemcacheSession::Status MemcacheSession::ProcessOne(IoBuffer& in, std::string& o
   size_t line_bytes = nl == nullptr ? in.size() : static_cast<size_t>(nl - data);
   if (line_bytes > kMaxLine) {
     // Only a huge multi-get may have a line this long; anything else is
-    // dropped with the connection, as memcached does.
+    // dropped with the connection, as memcached does — along with replies
+    // it had not sent yet.
     std::string_view head(data, std::min<size_t>(in.size(), 100));
     size_t sp = head.find_first_not_of(' ');
     std::string_view rest = sp == std::string_view::npos ? "" : head.substr(sp);
-    if (rest.substr(0, 4) != "get " && rest.substr(0, 5) != "gets ") return Status::kClose;
+    if (rest.substr(0, 4) != "get " && rest.substr(0, 5) != "gets ") {
+      out.clear();
+      return Status::kClose;
+    }
   }
   if (nl == nullptr) return Status::kNeedMore;
   size_t line_len = static_cast<size_t>(nl - data) + 1;
@@ -887,9 +891,8 @@ MemcacheSession::Status MemcacheSession::MetaSet(const Tokens& t, size_t line_le
     if (old == nullptr) {
       code = "NF";
     } else if (!old->has_mc_meta() || old->cas() != compare) {
-      // I: an invalidated item takes a write carrying an older CAS.
-      keep_stale = m.Has('I') && (old->mc_state() & Entry::kMcStale) && old->has_mc_meta() &&
-                   compare < old->cas();
+      // I: a write carrying an older CAS is stored, but as invalid (stale).
+      keep_stale = m.Has('I') && old->has_mc_meta() && compare < old->cas();
       if (!keep_stale) code = "EX";
     }
   }
@@ -996,12 +999,8 @@ void MemcacheSession::MetaArithmetic(const Tokens& t, std::string& out) {
     // Auto-create with the initial value; the delta is not applied.
     StoreItem(k, nullptr, key, std::to_string(initial), 0, MemcacheExpireMs(n_ttl, now), now);
     result = initial;
-  } else if (e != nullptr && m.Has('C') && (!e->has_mc_meta() || e->cas() != compare)) {
-    uint64_t ignored;
-    if (!ParseU64(e->str(), &ignored)) {  // a non-number is reported before the CAS
-      out.append("CLIENT_ERROR cannot increment or decrement non-numeric value\r\n");
-      return;
-    }
+  } else if (e != nullptr && m.Has('C') && compare != 0 &&  // C0 compares nothing
+             (!e->has_mc_meta() || e->cas() != compare)) {
     code = "EX";
   } else {
     switch (ApplyDelta(k, e, incr, delta, &result)) {

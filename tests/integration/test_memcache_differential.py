@@ -280,7 +280,11 @@ class Gen:
             else:
                 data = val + b"ab"
         elif bad < 0.21:
-            # too large: declared and actually sent, so it is swallowed
+            # too large: declared and actually sent, so it is swallowed.  The
+            # header must be otherwise valid: a rejected header would make
+            # the 1 MB of data a command line, which memcached answers by
+            # closing the connection (racy to compare).
+            key = r.choice(KEYS)
             n = r.choice([MAX_ITEM, MAX_ITEM + 1, 2 * MAX_ITEM])
             length = b"%d" % n
             data = b"z" * n + b"\r\n"
@@ -381,6 +385,10 @@ class Gen:
         elif b_ < 0.1:
             data = val + b"XY\r\n" if r.random() < 0.5 else val + b"ab"
         elif b_ < 0.12:
+            # too large, with a header that is otherwise valid (see storage())
+            k = r.choice(KEYS)
+            fl = [f for f in fl if f in (b"c", b"k", b"O9", b"q", b"F5", b"T0", b"MS")]
+            parts_c = None
             n = r.choice([MAX_ITEM, 2 * MAX_ITEM])
             length = b"%d" % n
             data = b"z" * n + b"\r\n"
@@ -492,6 +500,10 @@ def test_memcache_differential(mc_pairs, seed):
             b_raw = got.exchange(req.render(got))
             learn_cas(ref, req, a_raw)
             learn_cas(got, req, b_raw)
+            # When a server drops the connection is timing (it may still be
+            # reading the request): only whether it closed is compared.
+            if a_raw.startswith(b"<CLOSED") and b_raw.startswith(b"<CLOSED"):
+                a_raw = b_raw = b"<CLOSED>"
             a, a_ttl = normalise(a_raw)
             b, b_ttl = normalise(b_raw)
             ok = a == b and len(a_ttl) == len(b_ttl) and all(
