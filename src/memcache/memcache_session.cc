@@ -885,14 +885,16 @@ MemcacheSession::Status MemcacheSession::MetaSet(const Tokens& t, size_t line_le
   KeyLock k(Db0(server_), key);
   Entry* old = FindItem(k, now);
   bool keep_stale = false;
-  if (old == nullptr && (mode == 'A' || mode == 'P')) {
+  if (mode == 'E') {
+    // add: only existence matters (memcached 1.6.18 ignores C here)
+  } else if (old == nullptr && (mode == 'A' || mode == 'P')) {
     code = "NS";
   } else if (m.Has('C')) {
     if (old == nullptr) {
       code = "NF";
     } else if (!old->has_mc_meta() || old->cas() != compare) {
       // I: a write carrying an older CAS is stored, but as invalid (stale).
-      keep_stale = m.Has('I') && old->has_mc_meta() && compare < old->cas();
+      keep_stale = mode == 'S' && m.Has('I') && old->has_mc_meta() && compare < old->cas();
       if (!keep_stale) code = "EX";
     }
   }
