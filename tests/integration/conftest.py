@@ -64,6 +64,45 @@ def _log_tail(path, n=40):
         return "<no log: %s>" % e
 
 
+# Raw RESP reply builders shared by the byte-exact tests.
+OK = b"+OK\r\n"
+NIL = b"$-1\r\n"
+
+
+def bulk(s):
+    if isinstance(s, str):
+        s = s.encode()
+    return b"$%d\r\n%s\r\n" % (len(s), s)
+
+
+def integer(n):
+    return b":%d\r\n" % n
+
+
+def err(msg):
+    return b"-" + msg.encode() + b"\r\n"
+
+
+def arity(cmd):
+    return err("ERR wrong number of arguments for '%s' command" % cmd)
+
+
+NOT_INT = err("ERR value is not an integer or out of range")
+
+
+def sanitizer_report(log_path):
+    """ASan/UBSan/LSan findings in a server log, if any."""
+    try:
+        text = open(log_path, errors="replace").read()
+    except OSError:
+        return ""
+    for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+        at = text.find(marker)
+        if at >= 0:
+            return text[max(0, at - 200):at + 3000]
+    return ""
+
+
 def _ping_once(port, timeout=1.0):
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
@@ -183,16 +222,7 @@ class ServerProcess:
             pytest.fail("sanitizer report in %s's log:\n%s" % (self.binary, report))
 
     def sanitizer_report(self):
-        """ASan/UBSan/LSan findings in the server log, if any."""
-        try:
-            text = open(self.log_path, errors="replace").read()
-        except OSError:
-            return ""
-        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
-            at = text.find(marker)
-            if at >= 0:
-                return text[max(0, at - 200):at + 3000]
-        return ""
+        return sanitizer_report(self.log_path)
 
 
 # ---------------------------------------------------------------------------

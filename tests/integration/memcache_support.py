@@ -82,7 +82,7 @@ __all__ = [
 # ---------------------------------------------------------------------------
 
 # Shared with the Redis suite's harness.
-from conftest import _log_tail, free_port  # noqa: E402,F401
+from conftest import _log_tail, free_port, sanitizer_report  # noqa: E402,F401
 from conftest import _ping_once as _redis_ping_once  # noqa: E402
 
 
@@ -203,15 +203,7 @@ class McServer:
             pytest.fail("server died; log tail:\n" + self.log_tail())
 
     def sanitizer_report(self):
-        try:
-            text = open(self.log_path, errors="replace").read()
-        except OSError:
-            return ""
-        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
-            at = text.find(marker)
-            if at >= 0:
-                return text[max(0, at - 200):at + 3000]
-        return ""
+        return sanitizer_report(self.log_path)
 
     def cleanup(self):
         self.stop()

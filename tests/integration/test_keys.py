@@ -6,29 +6,7 @@ import time
 import pytest
 import redis
 
-OK = b"+OK\r\n"
-NIL = b"$-1\r\n"
-
-
-def bulk(s):
-    if isinstance(s, str):
-        s = s.encode()
-    return b"$%d\r\n%s\r\n" % (len(s), s)
-
-
-def integer(n):
-    return b":%d\r\n" % n
-
-
-def err(msg):
-    return b"-" + msg.encode() + b"\r\n"
-
-
-def arity(cmd):
-    return err("ERR wrong number of arguments for '%s' command" % cmd)
-
-
-NOT_INT = err("ERR value is not an integer or out of range")
+from conftest import NIL, NOT_INT, OK, arity, bulk, err, integer  # noqa: F401
 SYNTAX = err("ERR syntax error")
 DB_RANGE = err("ERR DB index is out of range")
 SAME = err("ERR source and destination objects are the same")
