@@ -90,6 +90,23 @@ def arity(cmd):
 NOT_INT = err("ERR value is not an integer or out of range")
 
 
+def stop_process(proc):
+    """Stops a child by its PID (SIGTERM, then SIGKILL); returns its exit code."""
+    if proc is None:
+        return None
+    if proc.poll() is None:
+        try:
+            proc.send_signal(signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(STOP_TIMEOUT)
+    return proc.returncode
+
+
 def sanitizer_report(log_path):
     """ASan/UBSan/LSan findings in a server log, if any."""
     try:
@@ -180,20 +197,8 @@ class ServerProcess:
 
     def stop(self):
         """Stop by PID: SIGTERM, wait, SIGKILL on timeout. Returns exit code."""
-        rc = None
-        if self.proc is not None:
-            if self.proc.poll() is None:
-                try:
-                    self.proc.send_signal(signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-                try:
-                    self.proc.wait(STOP_TIMEOUT)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait(STOP_TIMEOUT)
-            rc = self.proc.returncode
-            self.proc = None
+        rc = stop_process(self.proc)
+        self.proc = None
         if self._log is not None:
             self._log.close()
             self._log = None

@@ -82,7 +82,7 @@ __all__ = [
 # ---------------------------------------------------------------------------
 
 # Shared with the Redis suite's harness.
-from conftest import _log_tail, free_port, sanitizer_report  # noqa: E402,F401
+from conftest import _log_tail, free_port, sanitizer_report, stop_process  # noqa: E402,F401
 from conftest import _ping_once as _redis_ping_once  # noqa: E402
 
 
@@ -173,20 +173,8 @@ class McServer:
 
     def stop(self):
         """Stop by PID: SIGTERM, wait, SIGKILL on timeout."""
-        rc = None
-        if self.proc is not None:
-            if self.proc.poll() is None:
-                try:
-                    os.kill(self.proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-                try:
-                    self.proc.wait(STOP_TIMEOUT)
-                except subprocess.TimeoutExpired:
-                    os.kill(self.proc.pid, signal.SIGKILL)
-                    self.proc.wait(STOP_TIMEOUT)
-            rc = self.proc.returncode
-            self.proc = None
+        rc = stop_process(self.proc)
+        self.proc = None
         if self._log is not None:
             self._log.close()
             self._log = None
