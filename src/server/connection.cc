@@ -341,8 +341,6 @@ void Connection::PublishInfo() {
   qbuf_free_.store(in_.writable(), std::memory_order_relaxed);
 }
 
-std::string Connection::FlagsString() const { return paused_ ? "N" : "N"; }
-
 std::string Connection::InfoLine(int64_t now_ms) const {
   int cmd = last_command_id();
   std::string cmd_name = cmd < 0 ? "NULL" : const_cast<Connection*>(this)->server().commands().by_id()[static_cast<size_t>(cmd)]->name;
@@ -354,7 +352,7 @@ std::string Connection::InfoLine(int64_t now_ms) const {
            "oll=0 omem=%zu tot-mem=%zu events=r cmd=%s user=default redir=-1 resp=%d",
            static_cast<unsigned long long>(id_), addr_.c_str(), laddr_.c_str(), fd_, name.c_str(),
            static_cast<long long>((now_ms - created_ms_) / 1000),
-           static_cast<long long>((now_ms - last_interaction_ms()) / 1000), FlagsString().c_str(),
+           static_cast<long long>((now_ms - last_interaction_ms()) / 1000), "N",
            db(), qbuf, qfree, qbuf + qfree, obl, obl, qbuf + qfree + obl + sizeof(Connection),
            cmd_name.c_str(), resp_version());
   std::string line = buf;

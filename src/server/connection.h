@@ -81,7 +81,6 @@ class Connection {
   size_t query_buffer_free() const { return qbuf_free_.load(std::memory_order_relaxed); }
   size_t output_bytes() const { return obuf_.load(std::memory_order_relaxed); }
   int resp_version() const { return resp_atomic_.load(std::memory_order_relaxed); }
-  std::string FlagsString() const;
   // One CLIENT LIST line (without the trailing newline). Call with the
   // registry mutex held.
   std::string InfoLine(int64_t now_ms) const;
