@@ -173,27 +173,33 @@ class ServerProcess:
             pytest.fail("server binary not found: %s (build it, or set MAGPIE_BIN)"
                         % self.binary)
         attempts = 1 if port else 3
-        last_err = ""
         for _ in range(attempts):
             self.port = port or free_port()
-            self.args = self.command_line(self.port, extra_args)
-            self._log = open(self.log_path, "ab")
-            self._log.write(("\n=== %s\n" % " ".join(self.args)).encode())
-            self._log.flush()
-            self.proc = subprocess.Popen(
-                self.args, stdout=self._log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, cwd=self.dir)
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    break
-                if _ping_once(self.port):
-                    return self
-                time.sleep(0.02)
-            last_err = "exit code %s" % self.proc.poll()
-            self.stop()
+            if self.launch(self.command_line(self.port, extra_args),
+                           lambda: _ping_once(self.port), timeout):
+                return self
         pytest.fail("%s did not answer PING on port %s within %.0fs (%s). Log tail:\n%s"
-                    % (self.binary, self.port, timeout, last_err, _log_tail(self.log_path)))
+                    % (self.binary, self.port, timeout, self.last_err, _log_tail(self.log_path)))
+
+    def launch(self, args, ready, timeout):
+        """Runs `args`, logging to the server log, until ready() is true.
+        On failure stops the process, notes why in .last_err, returns False."""
+        self.args = args
+        self._log = open(self.log_path, "ab")
+        self._log.write(("\n=== %s\n" % " ".join(args)).encode())
+        self._log.flush()
+        self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, cwd=self.dir)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            if ready():
+                return True
+            time.sleep(0.02)
+        self.last_err = "exit code %s" % self.proc.poll()
+        self.stop()
+        return False
 
     def stop(self):
         """Stop by PID: SIGTERM, wait, SIGKILL on timeout. Returns exit code."""

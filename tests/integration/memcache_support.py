@@ -30,11 +30,7 @@ all start with "mc" so they never shadow conftest.py's fixtures.
 """
 
 import os
-import shutil
-import signal
 import socket
-import subprocess
-import tempfile
 import time
 
 import pytest
@@ -82,7 +78,7 @@ __all__ = [
 # ---------------------------------------------------------------------------
 
 # Shared with the Redis suite's harness.
-from conftest import _log_tail, free_port, sanitizer_report, stop_process  # noqa: E402,F401
+from conftest import ServerProcess, _log_tail, free_port  # noqa: E402,F401
 from conftest import _ping_once as _redis_ping_once  # noqa: E402
 
 
@@ -101,25 +97,18 @@ def _mc_version_once(port, timeout=1.0):
         return False
 
 
-class McServer:
-    """One server (Magpie or real memcached) speaking the memcached protocol."""
+class McServer(ServerProcess):
+    """One server (Magpie or real memcached) speaking the memcached protocol.
+    Process handling (logging, stop by PID, sanitizer check) is ServerProcess's."""
 
     def __init__(self, target=TARGET, name="mc"):
         self.target = target
         self.is_magpie = target == "magpie"
-        self.binary = MAGPIE_BIN if self.is_magpie else MEMCACHED_BIN
-        self.proc = None
+        super().__init__(binary=MAGPIE_BIN if self.is_magpie else MEMCACHED_BIN,
+                         magpie=self.is_magpie, name="mc-" + name)
         self.mc_port = None
         self.redis_port = None
-        self.args = []
         self.max_item_size = DEFAULT_MAX_ITEM_SIZE
-        self.dir = tempfile.mkdtemp(prefix="magpie-mc-%s-" % name)
-        self.log_path = os.path.join(self.dir, "server.log")
-        self._log = None
-
-    @property
-    def pid(self):
-        return self.proc.pid if self.proc else None
 
     def command_line(self, max_item_size=None, extra_args=()):
         if self.is_magpie:
@@ -143,7 +132,11 @@ class McServer:
             pytest.fail("server binary not found: %s (build it, set MAGPIE_BIN, or run "
                         "with MEMCACHE_TARGET=memcached)" % self.binary)
         self.max_item_size = max_item_size or DEFAULT_MAX_ITEM_SIZE
-        last_err = ""
+
+        def ready():
+            return _mc_version_once(self.mc_port) and (
+                self.redis_port is None or _redis_ping_once(self.redis_port))
+
         for _ in range(3):
             self.mc_port = free_port()
             self.redis_port = None
@@ -151,54 +144,15 @@ class McServer:
                 self.redis_port = free_port()
                 while self.redis_port == self.mc_port:
                     self.redis_port = free_port()
-            self.args = self.command_line(max_item_size, extra_args)
-            self._log = open(self.log_path, "ab")
-            self._log.write(("\n=== %s\n" % " ".join(self.args)).encode())
-            self._log.flush()
-            self.proc = subprocess.Popen(
-                self.args, stdout=self._log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, cwd=self.dir)
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    break
-                if _mc_version_once(self.mc_port) and (
-                        self.redis_port is None or _redis_ping_once(self.redis_port)):
-                    return self
-                time.sleep(0.02)
-            last_err = "exit code %s" % self.proc.poll()
-            self.stop()
+            self.port = self.redis_port
+            if self.launch(self.command_line(max_item_size, extra_args), ready, timeout):
+                return self
         pytest.fail("%s did not answer on memcached port %s within %.0fs (%s). Log tail:\n%s"
-                    % (self.binary, self.mc_port, timeout, last_err, _log_tail(self.log_path)))
-
-    def stop(self):
-        """Stop by PID: SIGTERM, wait, SIGKILL on timeout."""
-        rc = stop_process(self.proc)
-        self.proc = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-        return rc
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def log_tail(self, n=40):
-        return _log_tail(self.log_path, n)
+                    % (self.binary, self.mc_port, timeout, self.last_err, _log_tail(self.log_path)))
 
     def check_alive(self):
         if not self.alive():
             pytest.fail("server died; log tail:\n" + self.log_tail())
-
-    def sanitizer_report(self):
-        return sanitizer_report(self.log_path)
-
-    def cleanup(self):
-        self.stop()
-        report = self.sanitizer_report()
-        shutil.rmtree(self.dir, ignore_errors=True)
-        if report:
-            pytest.fail("sanitizer report in %s's log:\n%s" % (self.binary, report))
 
     # convenience -----------------------------------------------------------
 
