@@ -161,7 +161,8 @@ MemcacheSession::Status MemcacheSession::ProcessOne(IoBuffer& in, std::string& o
   size_t line_len = static_cast<size_t>(nl - data) + 1;
   std::string_view line(data, line_len - 1);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  Tokens t;
+  Tokens& t = tokens_;  // reused: no allocation per request
+  t.clear();
   Split(line, &t);
   if (t.empty()) {
     out.append("ERROR\r\n");

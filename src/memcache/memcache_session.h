@@ -57,6 +57,7 @@ class MemcacheSession {
 
   Server& server_;
   size_t swallow_ = 0;  // bytes of a refused data block still to discard
+  std::vector<std::string_view> tokens_;  // the request being run, split at spaces
 };
 
 // memcached's exptime → absolute ms (-1: never; 0: already expired).
