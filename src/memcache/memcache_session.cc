@@ -33,20 +33,28 @@ void Split(std::string_view line, Tokens* out) {
   }
 }
 
-// memcached's safe_strtoull: decimal, surrounding spaces and a leading '+'
-// allowed (strtoull's rules), no '-'.
+// memcached's safe_strtoull, which is strtoull(3) plus two checks: leading
+// whitespace and a sign are accepted, parsing stops at the first non-digit,
+// which must be whitespace or the end ("12 abc" is 12); overflow, no digits
+// or a negated value that does not fit in int64 are rejected.
 bool ParseU64(std::string_view s, uint64_t* v) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
-  if (s.empty() || s.size() > 20) return false;
-  auto r = ParseUint64(s);
-  if (!r) {
-    // strtoull accepts leading zeros; ParseUint64 already does. Anything
-    // else (signs, letters) is not a number.
-    return false;
+  auto space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  size_t i = 0;
+  while (i < s.size() && space(s[i])) ++i;
+  bool neg = false;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) neg = s[i++] == '-';
+  size_t digits = i;
+  uint64_t value = 0;
+  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+    uint64_t d = static_cast<uint64_t>(s[i] - '0');
+    if (value > (UINT64_MAX - d) / 10) return false;  // ERANGE
+    value = value * 10 + d;
   }
-  *v = *r;
+  if (i == digits) return false;
+  if (i < s.size() && !space(s[i]) && s[i] != '\0') return false;
+  if (neg) value = 0 - value;
+  if (neg && static_cast<int64_t>(value) < 0) return false;
+  *v = value;
   return true;
 }
 
@@ -91,8 +99,9 @@ Entry* EnsureMcMeta(KeyLock& k, Entry* e) {
   return n;
 }
 
-// Stores value with flags and expiry (`expire_ms` as MemcacheExpireMs).
-void StoreItem(KeyLock& k, Entry* old, std::string_view key, std::string_view value,
+// Stores value with flags and expiry (`expire_ms` as MemcacheExpireMs);
+// returns the new item (which may already be expired).
+Entry* StoreItem(KeyLock& k, Entry* old, std::string_view key, std::string_view value,
                uint32_t flags, int64_t expire_ms, int64_t now_ms) {
   // An exptime in the past stores an item that is already expired, as
   // memcached does (a later get counts it in get_expired).
@@ -101,6 +110,7 @@ void StoreItem(KeyLock& k, Entry* old, std::string_view key, std::string_view va
   e->set_lru(static_cast<uint32_t>(now_ms / 1000));
   old ? k.shard.Replace(old, e, k.ref) : k.shard.Insert(k.ref, e);
   Count(kMcTotalItems);
+  return e;
 }
 
 void AppendU64(std::string& out, uint64_t v) {
@@ -510,6 +520,8 @@ void MemcacheSession::Touch(const Tokens& t, std::string& out) {
   }
   Count(kMcTouchHits);
   int64_t when = MemcacheExpireMs(exptime, now);
+  e->set_lru(static_cast<uint32_t>(now / 1000));
+  e->set_mc_state(e->mc_state() | Entry::kMcFetched);  // memcached's touch is a fetch
   k.shard.SetExpire(e, k.ref, when == 0 ? 1 : when);
   Reply(out, noreply, "TOUCHED");
 }
@@ -647,6 +659,8 @@ constexpr MetaSpec kMsSpec{"bcCFIkOqTMNsvPL", false};
 constexpr MetaSpec kMdSpec{"bCIkOqTPL", true};
 constexpr MetaSpec kMaSpec{"bCNJDTMOqtcvkPL", true};
 
+constexpr const char* kLongOpaque = "CLIENT_ERROR opaque token too long";
+
 // Parses flags into *m; on failure returns the error reply (without CRLF).
 const char* ParseMetaFlags(const Tokens& t, size_t first, const MetaSpec& spec, MetaFlags* m) {
   for (size_t i = first; i < t.size(); ++i) {
@@ -660,7 +674,7 @@ const char* ParseMetaFlags(const Tokens& t, size_t first, const MetaSpec& spec, 
     m->has[f] = true;
     m->tokens[f] = t[i].substr(1);
   }
-  if (m->Has('O') && m->Token('O').size() >= 32) return "CLIENT_ERROR opaque token too long";
+  if (m->Has('O') && m->Token('O').size() >= 32) return kLongOpaque;
   return nullptr;
 }
 
@@ -676,16 +690,25 @@ const char* MetaKey(std::string_view raw, const MetaFlags& m, std::string* key) 
   return nullptr;
 }
 
-int64_t TtlSeconds(const Entry* e, int64_t now_ms) {
-  if (!e->has_expire()) return -1;
-  int64_t left = e->expire_ms() - now_ms;
+// Seconds left before `expire_ms` (< 0: none, reported as -1).
+int64_t TtlSecondsAt(int64_t expire_ms, int64_t now_ms) {
+  if (expire_ms < 0) return -1;
+  int64_t left = expire_ms - now_ms;
   return left <= 0 ? 0 : (left + 999) / 1000;
+}
+
+int64_t TtlSeconds(const Entry* e, int64_t now_ms) {
+  return TtlSecondsAt(e->has_expire() ? e->expire_ms() : -1, now_ms);
 }
 
 // Appends the return flags of a meta reply, in the order they were asked
 // for. `which` lists the letters this reply may echo; item flags need `e`.
+// `ttl_by_token`, when given, holds the TTL a `t` at that token position
+// reports (ma reports the TTL as of its place among the flags);
+// `key_as_sent` echoes k as the request spelled it rather than as stored.
 void ReturnFlags(std::string& out, const Tokens& t, size_t first, const MetaFlags& m,
-                 const char* which, const Entry* e, int64_t now_ms, uint8_t state_before) {
+                 const char* which, const Entry* e, int64_t now_ms, uint8_t state_before,
+                 const std::vector<int64_t>* ttl_by_token = nullptr, bool key_as_sent = false) {
   for (size_t i = first; i < t.size(); ++i) {
     char f = t[i][0];
     if (strchr(which, f) == nullptr) continue;
@@ -695,9 +718,9 @@ void ReturnFlags(std::string& out, const Tokens& t, size_t first, const MetaFlag
         break;
       case 'k':
         // The item's own key: base64 (flagged b) when it was stored that way.
-        if (e != nullptr && (e->mc_state() & Entry::kMcBinaryKey)) {
+        if (e != nullptr && !key_as_sent && (e->mc_state() & Entry::kMcBinaryKey)) {
           out.append(" k").append(Base64Encode(e->key())).append(" b");
-        } else if (e != nullptr) {
+        } else if (e != nullptr && !key_as_sent) {
           out.append(" k").append(e->key());
         } else {
           out.append(" k").append(t[1]);
@@ -714,7 +737,10 @@ void ReturnFlags(std::string& out, const Tokens& t, size_t first, const MetaFlag
         if (e) out.append(" s").append(std::to_string(e->str().size()));
         break;
       case 't':
-        if (e) out.append(" t").append(std::to_string(TtlSeconds(e, now_ms)));
+        if (e) {
+          int64_t ttl = ttl_by_token ? (*ttl_by_token)[i] : TtlSeconds(e, now_ms);
+          out.append(" t").append(std::to_string(ttl));
+        }
         break;
       case 'h':
         if (e) out.append((state_before & Entry::kMcFetched) ? " h1" : " h0");
@@ -754,6 +780,10 @@ void MemcacheSession::MetaGet(const Tokens& t, std::string& out) {
   std::string key;
   const char* error = t[1].size() > 250 ? "CLIENT_ERROR bad command line format" : nullptr;
   if (error == nullptr) error = ParseMetaFlags(t, 2, kMgSpec, &m);
+  // memcached notices a long opaque only when it reaches the O flag while
+  // building the reply: the item has been looked up (and vivified) by then.
+  bool long_opaque = error == kLongOpaque;
+  if (long_opaque) error = nullptr;
   if (error == nullptr) error = MetaKey(t[1], m, &key);
   int64_t n_ttl = 0, t_ttl = 0, r_ttl = 0;
   if (error == nullptr && (!m.Num('N', &n_ttl) || !m.Num('T', &t_ttl) || !m.Num('R', &r_ttl))) {
@@ -770,6 +800,7 @@ void MemcacheSession::MetaGet(const Tokens& t, std::string& out) {
     Count(kMcGetMisses);
     if (expired) Count(kMcGetExpired);
     if (!m.Has('N')) {
+      if (long_opaque) return void(out.append(kLongOpaque).append("\r\n"));
       if (!m.Has('q')) {
         std::string flags;
         ReturnFlags(flags, t, 2, m, "Ok", nullptr, now, 0);
@@ -802,6 +833,8 @@ void MemcacheSession::MetaGet(const Tokens& t, std::string& out) {
     if (f == 'T' || (f == 'N' && vivified)) {
       int64_t when = MemcacheExpireMs(f == 'T' ? t_ttl : n_ttl, now);
       e = k.shard.SetExpire(e, k.ref, when == 0 ? 1 : when);
+    } else if (f == 'O' && long_opaque) {
+      return void(out.append(kLongOpaque).append("\r\n"));
     } else {
       Tokens one{t[0], t[1], t[i]};
       ReturnFlags(flags, one, 2, m, "Okcfsthl", e, now, before);
@@ -845,12 +878,14 @@ MemcacheSession::Status MemcacheSession::MetaSet(const Tokens& t, size_t line_le
   if (error == nullptr) error = MetaKey(t[1], m, &key);
   uint64_t flags64 = 0, compare = 0;
   int64_t ttl = 0, n_ttl = 0;
-  if (error == nullptr && m.Has('F') && !ParseU64(m.Token('F'), &flags64)) {
-    error = "CLIENT_ERROR bad command line format";
-  }
+  // memcached checks the numeric tokens while pre-parsing the flags, then
+  // the client flags (F), then the mode.
   if (error == nullptr && (!m.Num('T', &ttl) || !m.Num('N', &n_ttl) ||
                            (m.Has('C') && !ParseU64(m.Token('C'), &compare)))) {
     error = "CLIENT_ERROR bad token in command line format";
+  }
+  if (error == nullptr && m.Has('F') && !ParseU64(m.Token('F'), &flags64)) {
+    error = "CLIENT_ERROR bad command line format";
   }
   char mode = m.Has('M') && !m.Token('M').empty() ? m.Token('M')[0] : 'S';
   if (error == nullptr && strchr("EAPRS", mode) == nullptr) {
@@ -890,12 +925,15 @@ MemcacheSession::Status MemcacheSession::MetaSet(const Tokens& t, size_t line_le
     // add: only existence matters (memcached 1.6.18 ignores C here)
   } else if (old == nullptr && (mode == 'A' || mode == 'P')) {
     code = "NS";
-  } else if (m.Has('C')) {
+  } else if (m.Has('C') && !(compare == 0 && (mode == 'A' || mode == 'P'))) {
+    // (memcached's append and prepend take C0 as "no CAS"; other modes
+    // compare it and fail)
     if (old == nullptr) {
       code = "NF";
     } else if (!old->has_mc_meta() || old->cas() != compare) {
       // I: a write carrying an older CAS is stored, but as invalid (stale).
-      keep_stale = mode == 'S' && m.Has('I') && old->has_mc_meta() && compare < old->cas();
+      keep_stale = mode == 'S' && m.Has('I') && old->has_mc_meta() && compare != 0 &&
+                   compare < old->cas();
       if (!keep_stale) code = "EX";
     }
   }
@@ -907,17 +945,20 @@ MemcacheSession::Status MemcacheSession::MetaSet(const Tokens& t, size_t line_le
     code = "NS";
   } else if ((mode == 'A' || mode == 'P') && old == nullptr) {
     code = "NS";  // memcached 1.6.18 does not vivify appends (N is accepted, unused)
+  }
+  // The item just written; its CAS is reported even if it is born expired.
+  Entry* stored = nullptr;
+  if (std::string_view(code) != "HD") {
   } else if (mode == 'A' || mode == 'P') {
     std::string joined = mode == 'A' ? std::string(old->str()).append(value)
                                      : std::string(value).append(old->str());
-    Entry* n = old->WithValue(joined);
-    n->set_encoding(Encoding::kRaw);
-    n->set_mc_state(0);  // a new item to memcached: not fetched, not stale
-    k.shard.Replace(old, n, k.ref);
+    stored = old->WithValue(joined);
+    stored->set_encoding(Encoding::kRaw);
+    stored->set_mc_state(0);  // a new item to memcached: not fetched, not stale
+    k.shard.Replace(old, stored, k.ref);
   } else {
-    StoreItem(k, old, key, value, flags, expire, now);
+    stored = StoreItem(k, old, key, value, flags, expire, now);
   }
-  Entry* stored = std::string_view(code) == "HD" ? FindItem(k, now) : nullptr;
   if (stored != nullptr && keep_stale) stored->set_mc_state(Entry::kMcStale);
   if (stored != nullptr && m.Has('b')) stored->set_mc_state(stored->mc_state() | Entry::kMcBinaryKey);
   std::string flags_out;
@@ -1000,9 +1041,10 @@ void MemcacheSession::MetaArithmetic(const Tokens& t, std::string& out) {
   if (e == nullptr && m.Has('N')) {
     created = true;
     // Auto-create with the initial value; the delta is not applied.
-    StoreItem(k, nullptr, key, std::to_string(initial), 0, MemcacheExpireMs(n_ttl, now), now);
+    StoreItem(k, nullptr, key, std::to_string(initial), 0, -1, now);
     result = initial;
   } else if (e != nullptr && m.Has('C') && compare != 0 &&  // C0 compares nothing
+             !e->str().empty() &&  // memcached rejects an empty value before comparing
              (!e->has_mc_meta() || e->cas() != compare)) {
     code = "EX";
   } else {
@@ -1020,13 +1062,28 @@ void MemcacheSession::MetaArithmetic(const Tokens& t, std::string& out) {
     }
   }
   Entry* item = std::string_view(code) == "HD" ? FindItem(k, now) : nullptr;
+  // memcached applies T, and N to a created item, in flag order: a `t`
+  // before them reports the TTL the item had (none, when just created).
+  std::vector<int64_t> ttl_by_token(t.size(), -1);
   if (item != nullptr) {
     item = EnsureMcMeta(k, item);
     if (created && m.Has('b')) item->set_mc_state(item->mc_state() | Entry::kMcBinaryKey);
-    if (m.Has('T')) item = k.shard.SetExpire(item, k.ref, MemcacheExpireMs(t_ttl, now));
+    int64_t expire = item->has_expire() ? item->expire_ms() : -1;
+    bool changed = false;
+    for (size_t i = 2; i < t.size(); ++i) {
+      char f = t[i][0];
+      if (f == 'T' || (f == 'N' && created)) {
+        expire = MemcacheExpireMs(f == 'T' ? t_ttl : n_ttl, now);
+        changed = true;
+      } else if (f == 't') {
+        ttl_by_token[i] = TtlSecondsAt(expire, now);
+      }
+    }
+    if (changed) item = k.shard.SetExpire(item, k.ref, expire);
   }
   std::string flags;
-  ReturnFlags(flags, t, 2, m, item != nullptr ? "Oktc" : "Ok", item, now, 0);
+  ReturnFlags(flags, t, 2, m, item != nullptr ? "Oktc" : "Ok", item, now, 0, &ttl_by_token,
+              /*key_as_sent=*/true);
   // q hides a plain success; an item created by N is still reported.
   if (m.Has('q') && !created && std::string_view(code) != "EX" && std::string_view(code) != "NF") {
     return;

@@ -1122,3 +1122,27 @@ def test_disabled_memcached_port(mc_need_redis):
         r.close()
     finally:
         s.cleanup()
+
+
+def test_raw_incr_value_parses_like_strtoull(mc_conn):
+    """memcached reads a stored number as strtoull does: leading blanks and
+    a '+' are fine, parsing stops at the first blank ("12 abc" is 12)."""
+    c = mc_conn()
+    for stored, delta, reply in ((b"12 abc", b"1", b"13"), (b" 7", b"1", b"8"),
+                                 (b"+5", b"2", b"7"), (b"-0", b"3", b"3"),
+                                 (b"12x", b"1", None), (b"-3", b"1", None), (b"", b"1", None)):
+        assert c.call(b"set n 0 0 %d\r\n%s\r\n" % (len(stored), stored)) == b"STORED\r\n"
+        expect = (reply + b"\r\n") if reply else \
+            b"CLIENT_ERROR cannot increment or decrement non-numeric value\r\n"
+        assert c.call(b"incr n %s\r\n" % delta) == expect, stored
+    assert c.call(b"incr n +1\r\n") == \
+        b"CLIENT_ERROR cannot increment or decrement non-numeric value\r\n"
+
+
+def test_raw_touch_counts_as_a_fetch(mc_conn):
+    c = mc_conn()
+    c.set("t", "v")
+    assert c.call(b"mg t h\r\n") == b"HD h0\r\n"
+    c.set("t", "v")
+    assert c.call(b"touch t 0\r\n") == b"TOUCHED\r\n"
+    assert c.call(b"mg t h\r\n") == b"HD h1\r\n"

@@ -606,3 +606,71 @@ def test_meta_and_text_share_items(mc_conn):
     assert c.call(b"get k\r\n") == b"VALUE k 7 3\r\nxyz\r\nEND\r\n"
     assert c.call(b"md k\r\n") == HD
     assert c.call(b"get k\r\n") == b"END\r\n"
+
+
+# ===========================================================================
+# corners found by the differential run against memcached 1.6.18
+# ===========================================================================
+
+def test_ma_flags_apply_in_order(mc_conn):
+    """ma applies N (for a created item) and T where they stand: a t before
+    them reports the TTL the item had (none, when just created)."""
+    c = mc_conn()
+    assert c.call(b"ma a t N3600\r\n") == b"HD t-1\r\n"
+    assert ttl_ok(c.call(b"mg a t\r\n"), b"HD t%d\r\n", 3600)
+    assert ttl_ok(c.call(b"ma b N3600 t\r\n"), b"HD t%d\r\n", 3600)
+    assert ttl_ok(c.call(b"ma b t T100\r\n"), b"HD t%d\r\n", 3600)
+    assert ttl_ok(c.call(b"mg b t\r\n"), b"HD t%d\r\n", 100)
+
+
+def test_ma_echoes_the_key_as_sent(mc_conn):
+    c = mc_conn()
+    c.set("k0", "1")
+    assert c.call(b"ma azA= b k\r\n") == b"HD kazA= b\r\n"   # base64 of k0
+
+
+def test_ma_empty_value_is_non_numeric_before_cas(mc_conn):
+    c = mc_conn()
+    assert c.call(b"set e 0 0 0\r\n\r\n") == b"STORED\r\n"
+    assert c.call(b"ma e C1 D1\r\n") == NON_NUMERIC
+    c.set("f", "x")
+    assert c.call(b"ma f C1 D1\r\n") == EX
+
+
+def test_ms_c0(mc_conn):
+    """C0 is no CAS to append/prepend; set compares it (and fails), and an
+    I write carrying C0 is not stored as stale."""
+    c = mc_conn()
+    c.set("k", "1")
+    assert c.call(b"ms k 1 C0\r\n2\r\n") == EX
+    assert c.call(b"ms k 1 C0 MA\r\n3\r\n") == HD
+    assert c.call(b"ms k 1 C0 MP\r\n4\r\n") == HD
+    assert c.call(b"ms k 1 C0 MR\r\n5\r\n") == EX
+    assert c.call(b"ms k 1 C0 I\r\n7\r\n") == EX
+    assert c.call(b"mg k v\r\n") == va("413")
+
+
+def test_ms_reports_cas_of_an_item_born_expired(mc_conn):
+    c = mc_conn()
+    r = c.call(b"ms k 3 T-1 c\r\nabc\r\n")
+    assert re.match(rb"^HD c[1-9]\d*\r\n$", r), r
+    assert c.call(b"mg k v\r\n") == EN
+
+
+def test_ms_error_precedence(mc_conn):
+    c = mc_conn()
+    assert c.call(b"ms a 3 q T Fabc\r\n100\r\n") == BAD_TOKEN
+    assert c.call(b"ms a 3 MZ Fabc\r\n100\r\n") == BAD_FORMAT
+    assert c.call(b"ms a 3 MZ T\r\n100\r\n") == BAD_TOKEN
+    assert c.call(b"ms a 3 MZ\r\n100\r\n") == b"CLIENT_ERROR invalid mode for ms M token\r\n"
+
+
+def test_mg_long_opaque_still_vivifies(mc_conn):
+    """memcached meets a too-long opaque only while writing the reply, after
+    the item was looked up (and created by N)."""
+    c = mc_conn()
+    long_opaque = b"O" + b"o" * 40
+    assert c.call(b"mg k T0 t k %s N3600\r\n" % long_opaque) == \
+        b"CLIENT_ERROR opaque token too long\r\n"
+    assert c.call(b"get k\r\n") == b"VALUE k 0 0\r\n\r\nEND\r\n"
+    assert c.call(b"mg miss %s\r\n" % long_opaque) == b"CLIENT_ERROR opaque token too long\r\n"
