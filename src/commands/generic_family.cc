@@ -247,8 +247,10 @@ void RenameGeneric(CommandContext& c, bool nx) {
   if (c.arg(1) == c.arg(2)) return nx ? c.reply.Int(0) : c.reply.Ok();
   Entry* dst = LookupWrite(locks.shard(1), locks.ref(1), c.now_ms);
   if (dst != nullptr && nx) return c.reply.Int(0);
+  src = locks.shard(0).Detach(locks.ref(0));
   Entry* moved = src->CloneAs(c.arg(2), src->has_expire() ? src->expire_ms() : -1, false);
-  locks.shard(0).Erase(locks.ref(0));
+  if (src->is_collection()) src->set_value(nullptr);  // now owned by `moved`
+  Entry::Free(src);
   dst ? locks.shard(1).Replace(dst, moved, locks.ref(1)) : locks.shard(1).Insert(locks.ref(1), moved);
   nx ? c.reply.Int(1) : c.reply.Ok();
 }

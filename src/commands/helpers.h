@@ -72,6 +72,45 @@ inline Entry* LookupWrite(Shard& shard, const KeyRef& ref, int64_t now_ms) {
   return e;
 }
 
+// Looks up a key that must hold `type` (or be absent): replies WRONGTYPE and
+// sets *wrong when it holds another type. Reads count hits and misses.
+inline Entry* LookupTyped(CommandContext& c, Shard& shard, const KeyRef& ref, ObjType type,
+                          bool write, bool* wrong) {
+  Entry* e = write ? LookupWrite(shard, ref, c.now_ms) : LookupRead(shard, ref, c.now_ms);
+  *wrong = e != nullptr && e->type() != type;
+  if (*wrong) c.reply.Error(err::kWrongType);
+  return *wrong ? nullptr : e;
+}
+
+// The collection value of an entry known to hold type T's ObjType.
+template <typename T>
+T* ValueOf(Entry* e) {
+  return static_cast<T*>(e->value());
+}
+
+// Brackets an in-place change of a collection value so the shard's byte
+// count follows it:
+//   ValueChange change(k.shard, e);
+//   ValueOf<HashValue>(e)->Set(...);
+//   change.Done();   // before the entry may be erased or replaced
+class ValueChange {
+ public:
+  ValueChange(Shard& shard, Entry* e) : shard_(shard), e_(e), before_(e->AllocatedSize()) {}
+  ValueChange(const ValueChange&) = delete;
+  ValueChange& operator=(const ValueChange&) = delete;
+  ~ValueChange() { Done(); }
+  void Done() {
+    if (e_ == nullptr) return;
+    shard_.AdjustBytes(before_, e_->AllocatedSize());
+    e_ = nullptr;
+  }
+
+ private:
+  Shard& shard_;
+  Entry* e_;
+  size_t before_;
+};
+
 // Parses an integer argument or replies with `error`.
 inline std::optional<int64_t> IntArg(CommandContext& c, std::string_view s,
                                      std::string_view error = err::kNotInt) {

@@ -144,6 +144,31 @@ struct DirectiveTable {
                              UINT32_MAX, true, true));
     t.push_back(IntDirective("client-query-buffer-limit", &Config::client_query_buffer_limit,
                              1024 * 1024, LONG_MAX, true, true));
+    auto with_alias = [](Directive d, const char* alias) {
+      d.alias = alias;
+      return d;
+    };
+    t.push_back(with_alias(IntDirective("hash-max-listpack-entries",
+                                        &Config::hash_max_listpack_entries, 0, LONG_MAX, true),
+                           "hash-max-ziplist-entries"));
+    t.push_back(with_alias(IntDirective("hash-max-listpack-value", &Config::hash_max_listpack_value,
+                                        0, LONG_MAX, true, true),
+                           "hash-max-ziplist-value"));
+    t.push_back(IntDirective("set-max-intset-entries", &Config::set_max_intset_entries, 0,
+                             LONG_MAX, true));
+    t.push_back(IntDirective("set-max-listpack-entries", &Config::set_max_listpack_entries, 0,
+                             LONG_MAX, true));
+    t.push_back(IntDirective("set-max-listpack-value", &Config::set_max_listpack_value, 0,
+                             LONG_MAX, true, true));
+    t.push_back(with_alias(IntDirective("zset-max-listpack-entries",
+                                        &Config::zset_max_listpack_entries, 0, LONG_MAX, true),
+                           "zset-max-ziplist-entries"));
+    t.push_back(with_alias(IntDirective("zset-max-listpack-value", &Config::zset_max_listpack_value,
+                                        0, LONG_MAX, true, true),
+                           "zset-max-ziplist-value"));
+    t.push_back(with_alias(IntDirective("list-max-listpack-size", &Config::list_max_listpack_size,
+                                        INT_MIN, INT_MAX, true),
+                           "list-max-ziplist-size"));
     t.push_back(BoolDirective("protected-mode", &Config::protected_mode, true));
     Directive daemonize = BoolDirective("daemonize", &Config::daemonize, false);
     daemonize.set = [plain = daemonize.set](Config& c, const Args& a) -> std::string {
@@ -530,12 +555,16 @@ std::string Config::SetMany(const std::vector<std::pair<std::string, std::string
 std::vector<std::pair<std::string, std::string>> Config::Get(const Args& patterns) const {
   std::vector<std::pair<std::string, std::string>> out;
   for (const Directive& d : DirectiveTable::Get()) {
-    for (const std::string& p : patterns) {
-      if (GlobMatch(p, d.name, true)) {
-        // A name without wildcards is echoed as the client spelled it.
-        bool exact = p.find_first_of("*?[") == std::string::npos;
-        out.emplace_back(exact ? p : d.name, d.get(*this));
-        break;
+    // An alias is a name of its own (Redis lists both for "*").
+    for (const std::string& name : {d.name, d.alias}) {
+      if (name.empty()) continue;
+      for (const std::string& p : patterns) {
+        if (GlobMatch(p, name, true)) {
+          // A name without wildcards is echoed as the client spelled it.
+          bool exact = p.find_first_of("*?[") == std::string::npos;
+          out.emplace_back(exact ? p : name, d.get(*this));
+          break;
+        }
       }
     }
   }

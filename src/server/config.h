@@ -44,6 +44,15 @@ class Config {
   std::atomic<int64_t> loglevel{2};
   // enable-debug-command: 0 no, 1 yes, 2 local (Redis's default is no).
   std::atomic<int64_t> enable_debug_command{0};
+  // Compact-encoding thresholds of the collection types (Redis's names).
+  std::atomic<int64_t> hash_max_listpack_entries{512};
+  std::atomic<int64_t> hash_max_listpack_value{64};
+  std::atomic<int64_t> set_max_intset_entries{512};
+  std::atomic<int64_t> set_max_listpack_entries{128};
+  std::atomic<int64_t> set_max_listpack_value{64};
+  std::atomic<int64_t> zset_max_listpack_entries{128};
+  std::atomic<int64_t> zset_max_listpack_value{64};
+  std::atomic<int64_t> list_max_listpack_size{-2};
   std::atomic<bool> protected_mode{true};
   std::atomic<bool> appendonly{false};
   std::atomic<bool> daemonize{false};

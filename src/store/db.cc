@@ -101,8 +101,15 @@ void Shard::Replace(Entry* old_e, Entry* new_e, const KeyRef& k) {
   if (new_e->has_expire()) AddVolatile(new_e);
   AddBytes(old_e, false);
   AddBytes(new_e, true);
+  // A copy of the same entry (new TTL, grown header) took over its value.
+  if (old_e->is_collection() && old_e->value() == new_e->value()) old_e->set_value(nullptr);
   Entry::Free(old_e);
   UpdateCounts();
+}
+
+void Shard::AdjustBytes(size_t before, size_t after) {
+  size_t cur = bytes_.load(std::memory_order_relaxed);
+  bytes_.store(cur + after - before, std::memory_order_relaxed);
 }
 
 void Shard::Upsert(const KeyRef& k, Entry* e, int64_t now_ms) {

@@ -47,7 +47,8 @@ class Shard {
   Entry* Find(const KeyRef& k, int64_t now_ms, bool* expired = nullptr);
   // Adds an entry whose key is absent (after Find returned nullptr).
   void Insert(const KeyRef& k, Entry* e);
-  // Puts `new_e` in place of `old_e` (same key) and frees `old_e`.
+  // Puts `new_e` in place of `old_e` (same key) and frees `old_e` (but not
+  // a collection value the two share: `new_e` owns it now).
   void Replace(Entry* old_e, Entry* new_e, const KeyRef& k);
   // Inserts, or replaces whatever the key held.
   void Upsert(const KeyRef& k, Entry* e, int64_t now_ms);
@@ -55,6 +56,10 @@ class Shard {
   bool Erase(const KeyRef& k);
   // Removes the key's entry and hands it to the caller.
   Entry* Detach(const KeyRef& k);
+
+  // A value changed in place: its entry's AllocatedSize went from `before`
+  // to `after` (see ValueChange in commands/helpers.h).
+  void AdjustBytes(size_t before, size_t after);
 
   // Sets or clears (expire_ms < 0) the TTL of the key's entry; returns the
   // entry, which may have moved.

@@ -7,6 +7,7 @@
 #include <new>
 
 #include "common/util.h"
+#include "types/value.h"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -40,6 +41,11 @@ const char* EncodingName(Encoding e) {
     case Encoding::kRaw: return "raw";
     case Encoding::kInt: return "int";
     case Encoding::kEmbStr: return "embstr";
+    case Encoding::kHashtable: return "hashtable";
+    case Encoding::kIntset: return "intset";
+    case Encoding::kSkiplist: return "skiplist";
+    case Encoding::kQuicklist: return "quicklist";
+    case Encoding::kListpack: return "listpack";
   }
   return "unknown";
 }
@@ -120,6 +126,26 @@ Entry* Entry::NewMemcache(std::string_view key, std::string_view value, int64_t 
   return e;
 }
 
+Entry* Entry::NewCollection(std::string_view key, ObjType type, Encoding enc,
+                            CollectionValue* value, int64_t expire_ms) {
+  Entry* e = Allocate(key, sizeof(CollectionValue*), 0, expire_ms >= 0, false);
+  if (expire_ms >= 0) e->set_expire_ms(expire_ms);
+  e->type_ = static_cast<uint8_t>(type);
+  e->enc_ = static_cast<uint8_t>(enc);
+  e->set_value(value);
+  e->lru_ = static_cast<uint32_t>(NowMs() / 1000);
+  return e;
+}
+
+CollectionValue* Entry::value() const {
+  if (!is_collection()) return nullptr;
+  CollectionValue* v;
+  memcpy(&v, key_ptr() + key_len_, sizeof(v));
+  return v;
+}
+
+void Entry::set_value(CollectionValue* v) { memcpy(mutable_str(), &v, sizeof(v)); }
+
 Entry* Entry::WithValue(std::string_view value, size_t capacity) const {
   Entry* e = Allocate(key(), value.size(), capacity, has_expire(), has_mc_meta());
   CopyMetaTo(e, true);
@@ -152,6 +178,7 @@ Entry* Entry::CloneAs(std::string_view new_key, int64_t expire_ms, bool copy) co
   CopyMetaTo(e, false);
   if (expire_ms >= 0) e->set_expire_ms(expire_ms);
   memcpy(e->mutable_str(), str().data(), val_len_);
+  if (is_collection() && copy) e->set_value(value() ? value()->Clone() : nullptr);
   if (copy) e->flags_ |= kPrivateInt;
   return e;
 }
@@ -184,6 +211,7 @@ bool Entry::shared_int() const {
 
 void Entry::Free(Entry* e) {
   if (e == nullptr) return;
+  if (e->is_collection()) delete e->value();
   e->~Entry();
   free(e);
 }
@@ -193,6 +221,10 @@ size_t Entry::str_capacity() const {
   return malloc_usable_size(const_cast<Entry*>(this)) - overhead;
 }
 
-size_t Entry::AllocatedSize() const { return malloc_usable_size(const_cast<Entry*>(this)); }
+size_t Entry::AllocatedSize() const {
+  size_t n = malloc_usable_size(const_cast<Entry*>(this));
+  if (CollectionValue* v = value()) n += v->MemoryUsage();
+  return n;
+}
 
 }  // namespace magpie

@@ -25,8 +25,19 @@ namespace magpie {
 
 enum class ObjType : uint8_t { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHash = 4, kStream = 6 };
 
-// The encodings OBJECT ENCODING reports for strings.
-enum class Encoding : uint8_t { kRaw = 0, kInt = 1, kEmbStr = 8 };
+// The encodings OBJECT ENCODING reports (Redis's OBJ_ENCODING_* numbers).
+enum class Encoding : uint8_t {
+  kRaw = 0,
+  kInt = 1,
+  kHashtable = 2,
+  kIntset = 6,
+  kSkiplist = 7,
+  kEmbStr = 8,
+  kQuicklist = 9,
+  kListpack = 11,
+};
+
+class CollectionValue;
 
 const char* TypeName(ObjType t);
 const char* EncodingName(Encoding e);
@@ -56,18 +67,30 @@ class Entry {
   // carries client flags and a fresh CAS unique.
   static Entry* NewMemcache(std::string_view key, std::string_view value, int64_t expire_ms,
                             uint32_t flags);
+  // Allocates an entry of a collection type owning `value`.
+  static Entry* NewCollection(std::string_view key, ObjType type, Encoding enc,
+                              CollectionValue* value, int64_t expire_ms = -1);
   // Copies this entry with a new value; keeps key, expire and clock.
   Entry* WithValue(std::string_view value, size_t capacity = 0) const;
-  // Copies this entry with a TTL set (expire_ms >= 0) or removed (< 0).
+  // Copies this entry with a TTL set (expire_ms >= 0) or removed (< 0). A
+  // collection value is shared with the copy, which takes it over when it
+  // replaces this entry (Shard::Replace).
   Entry* WithExpire(int64_t expire_ms) const;
   // Copies this entry with memcached flags and a fresh CAS unique.
   Entry* WithMcMeta(uint32_t flags) const;
-  // Copies this entry under another key with an optional TTL; `copy` marks
-  // a duplicate value (COPY) rather than the same value moved (RENAME).
+  // Copies this entry under another key with an optional TTL; `copy` makes
+  // a duplicate value (COPY); otherwise a collection value is shared with
+  // the copy and this entry must give it up (set_value(nullptr)) before it
+  // is freed (RENAME, which detaches it first).
   Entry* CloneAs(std::string_view key, int64_t expire_ms, bool copy) const;
   static void Free(Entry* e);
 
   std::string_view key() const { return {key_ptr(), key_len_}; }
+  // The value of a hash, list, set or sorted set (nullptr for strings).
+  bool is_collection() const { return type() != ObjType::kString; }
+  CollectionValue* value() const;
+  // Replaces the owned value (the old one is not freed: the caller owns it).
+  void set_value(CollectionValue* v);
   std::string_view str() const { return {key_ptr() + key_len_, val_len_}; }
   char* mutable_str() { return key_ptr() + key_len_; }
   // Bytes available for the value without reallocating.
