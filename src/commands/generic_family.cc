@@ -14,17 +14,21 @@ namespace magpie {
 
 namespace {
 
-void DelGeneric(CommandContext& c) {
+// DEL frees at once; UNLINK leaves big collections to the background freer.
+void DelGeneric(CommandContext& c, bool lazy) {
   KeysLock locks;
   locks.LockArgs(c.db(), c.args, 1);
   int64_t deleted = 0;
   for (size_t i = 0; i < locks.size(); ++i) {
-    if (locks.shard(i).Find(locks.ref(i), c.now_ms) != nullptr && locks.shard(i).Erase(locks.ref(i))) {
-      ++deleted;
-    }
+    if (locks.shard(i).Find(locks.ref(i), c.now_ms) == nullptr) continue;
+    Entry* e = locks.shard(i).Detach(locks.ref(i));
+    lazy ? FreeEntryLazily(e) : Entry::Free(e);
+    ++deleted;
   }
   c.reply.Int(deleted);
 }
+void Del(CommandContext& c) { DelGeneric(c, false); }
+void Unlink(CommandContext& c) { DelGeneric(c, true); }
 
 // EXISTS and TOUCH count keys, duplicates included.
 void CountExisting(CommandContext& c, bool touch) {
@@ -411,8 +415,8 @@ void RegisterGenericFamily(CommandRegistry& r) {
   constexpr uint32_t kW = kCmdWrite;
   constexpr uint32_t kR = kCmdReadOnly;
   constexpr uint32_t kF = kCmdFast;
-  r.Add(Cmd("del", -2, kW, 1, -1, 1, "@keyspace", "1.0.0", "Deletes one or more keys.", DelGeneric));
-  r.Add(Cmd("unlink", -2, kW | kF, 1, -1, 1, "@keyspace", "4.0.0", "Asynchronously deletes one or more keys.", DelGeneric));
+  r.Add(Cmd("del", -2, kW, 1, -1, 1, "@keyspace", "1.0.0", "Deletes one or more keys.", Del));
+  r.Add(Cmd("unlink", -2, kW | kF, 1, -1, 1, "@keyspace", "4.0.0", "Asynchronously deletes one or more keys.", Unlink));
   r.Add(Cmd("exists", -2, kR | kF, 1, -1, 1, "@keyspace", "1.0.0", "Determines whether one or more keys exist.", Exists));
   r.Add(Cmd("touch", -2, kR | kF, 1, -1, 1, "@keyspace", "3.2.1", "Returns the number of existing keys out of those specified after updating the time they were last accessed.", Touch));
   r.Add(Cmd("type", 2, kR | kF, 1, 1, 1, "@keyspace", "1.0.0", "Determines the type of value stored at a key.", Type));

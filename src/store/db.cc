@@ -278,6 +278,16 @@ LazyFreer& Freer() {
 
 void JoinBackgroundFrees() { Freer().Join(); }
 
+void FreeEntryLazily(Entry* e) {
+  // Below this, handing the value to another thread costs more than freeing it.
+  constexpr size_t kLazyFreeBytes = 64 * 1024;
+  if (e != nullptr && e->is_collection() && e->AllocatedSize() > kLazyFreeBytes) {
+    Freer().Submit([e] { Entry::Free(e); });
+  } else {
+    Entry::Free(e);
+  }
+}
+
 void FlushDatabases(Keyspace& ks, int first, int last, bool async) {
   auto detached =
       std::make_shared<std::vector<Table>>(static_cast<size_t>(last - first + 1) * kNumShards);

@@ -140,6 +140,9 @@ class Keyspace {
 // background thread when `async`, by the caller otherwise — either way no
 // other client waits for the memory to be released.
 void FlushDatabases(Keyspace& ks, int first, int last, bool async);
+// Frees a detached entry; a big collection is freed on the background
+// thread (UNLINK), so no client waits for it.
+void FreeEntryLazily(Entry* e);
 // Waits for the background frees of FLUSH* ASYNC (called at shutdown).
 void JoinBackgroundFrees();
 
