@@ -8,9 +8,30 @@ side by side on free loopback ports, then:
     MSET at -P 1 and -P 16, alternating candidate/reference runs for --rounds
     rounds and taking the per-metric median; server CPU-seconds per million ops
     comes from /proc/PID/stat (utime+stime) deltas over each run;
+  * collections throughput, same servers and method: LPUSH RPOP SADD HSET ZADD
+    SPOP (redis-benchmark -t) and LRANGE_100 (run as the explicit command
+    `LRANGE mylist 0 99`, because `-t lrange_100` also runs an LPUSH phase inside
+    the measured window). Before every run, on both servers, the test's key is
+    DELeted and refilled outside the measured window: RPOP/SPOP get n + 5,000
+    elements so no pop ever finds an empty structure, LRANGE_100 a 600-element
+    list; LPUSH/SADD/HSET/ZADD start empty. LLEN/SCARD/HLEN/ZCARD after each run
+    confirm it; a collection test whose prefill, redis-benchmark run or check
+    fails is dropped whole and reported as skipped. Reported as a separate table
+    and geomean ("collections");
+  * every throughput test is preflighted once on both servers: redis-benchmark
+    counts error replies as completed requests, so a test whose command gets an
+    error (e.g. "ERR unknown command") or a wrong reply is skipped and reported
+    as skipped, never measured;
   * memory: on fresh servers, load N keys (key:%07d, 32-byte values) through a
     raw pipelined socket writer and report RSS delta / N and INFO used_memory
     delta / N;
+  * collections-memory: on a fresh server pair per scenario, (a) 100,000 hashes
+    of 10 fields (HSET hash:%06d field:0 value:.. ... field:9 value:..), (b) one
+    sorted set of 1,000,000 members (ZADD, 1,000 seeded-random score/member:%07d
+    pairs per command), (c) one set of 1,000,000 integers (SADD, 1,000 per
+    command); reports INFO used_memory delta per hash / per member (and RSS),
+    OBJECT ENCODING, and length checks. A scenario whose probe command gets an
+    error reply is reported as skipped;
   * memcached (secondary): memcached 1.6.18 vs the candidate's --memcached-port,
     only if the candidate answers `version` there; load from bench/mcload (built with Magpie).
 
@@ -18,9 +39,12 @@ Prints a Markdown report and writes the same data to bench/results/latest.json.
 
 Usage:
   /usr/bin/python3 bench/bench.py                 # full run (~3 rounds)
-  /usr/bin/python3 bench/bench.py --quick         # fast smoke run
+  /usr/bin/python3 bench/bench.py --quick         # fast smoke run (1 round, 20,000 hashes,
+                                                  # 200,000 zset/set members)
   /usr/bin/python3 bench/bench.py --magpie /usr/bin/redis-server --quick
                                                   # harness self-check (ratios ~1.0)
+  /usr/bin/python3 bench/bench.py --only throughput --tests LPUSH,LRANGE_100 --quick
+  /usr/bin/python3 bench/bench.py --only collections-memory --quick
 """
 
 import argparse
@@ -28,6 +52,7 @@ import json
 import math
 import os
 import platform
+import random
 import shlex
 import shutil
 import signal
@@ -42,10 +67,22 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS_DIR = os.path.join(ROOT, "bench", "results")
 TESTS = ["SET", "GET", "INCR", "MSET"]
+COLLECTION_TESTS = ["LPUSH", "RPOP", "SADD", "HSET", "ZADD", "SPOP", "LRANGE_100"]
+ALL_TESTS = TESTS + COLLECTION_TESTS
 PIPELINES = [1, 16]
+BENCH_DATA = b"x" * 64       # what redis-benchmark -d 64 sends as a value
+LRANGE_LIST_LEN = 600        # mylist length for LRANGE_100 (redis-benchmark's own LRANGE_600 size)
+POP_MARGIN = 5000            # extra elements for RPOP/SPOP; redis-benchmark overshoots -n by < c*P = 800
+# redis-benchmark `-t lrange_100` first runs "LPUSH (needed to benchmark LRANGE)" with the
+# same -n inside the measured process, so LRANGE_100 is run as an explicit command instead.
+CUSTOM_BENCH_CMD = {"LRANGE_100": ["LRANGE", "mylist", "0", "99"]}
+COLL_KEY = {"LPUSH": "mylist", "RPOP": "mylist", "LRANGE_100": "mylist", "SADD": "myset",
+            "SPOP": "myset", "HSET": "myhash", "ZADD": "myzset"}  # redis-benchmark's key names
+LEN_CMD = {"mylist": "LLEN", "myset": "SCARD", "myhash": "HLEN", "myzset": "ZCARD"}
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 RESERVED_PORTS = {6379, 11211, 16379}
+SECTIONS = ["throughput", "memory", "collections-memory", "memcached"]  # default: all, in this order
 
 
 # --------------------------------------------------------------------------- utils
@@ -327,10 +364,19 @@ def start_pair(args, fleet, workdir):
 
 # --------------------------------------------------------------------------- redis-benchmark
 
+class TestFailed(RuntimeError):
+    """A throughput test could not be measured validly on a live server (bad prefill, bad
+    redis-benchmark exit/output, failed state check). Collection tests are then dropped and
+    reported as skipped; for SET/GET/INCR/MSET it aborts the run as before."""
+
+
 def bench_argv(args, port, test, pipeline, n):
     argv = [args.redis_benchmark, "-h", "127.0.0.1", "-p", str(port), "-c", "50",
-            "-r", "100000", "-d", "64", "-n", str(n), "-P", str(pipeline),
-            "-t", test.lower(), "--csv"]
+            "-r", "100000", "-d", "64", "-n", str(n), "-P", str(pipeline), "--csv"]
+    if test in CUSTOM_BENCH_CMD:
+        argv += CUSTOM_BENCH_CMD[test]  # explicit command: exactly this command, nothing else
+    else:
+        argv[-1:-1] = ["-t", test.lower()]
     if args.client_cpu is not None:
         argv = ["taskset", "-c", str(args.client_cpu)] + argv
     return argv
@@ -338,8 +384,10 @@ def bench_argv(args, port, test, pipeline, n):
 
 def parse_csv(text):
     rows = [l for l in text.strip().splitlines() if l.startswith('"')]
-    if len(rows) < 2:
-        raise RuntimeError(f"unexpected redis-benchmark output:\n{text}")
+    if len(rows) != 2:
+        # Exactly one result row: more would mean redis-benchmark ran another phase (e.g.
+        # `-t lrange_100` pushes first) inside the measured wall/CPU window.
+        raise TestFailed(f"unexpected redis-benchmark output (want header + 1 row):\n{text}")
     header = [h.strip('"') for h in rows[0].split(",")]
     vals = [v.strip('"') for v in rows[1].split(",")]
     d = dict(zip(header, vals))
@@ -364,7 +412,7 @@ def run_bench(args, server, test, pipeline, n):
     if server.proc.poll() is not None:
         raise RuntimeError(f"{server.name} died during {test} P{pipeline}\n{server.log_tail()}")
     if out.returncode != 0:
-        raise RuntimeError(f"redis-benchmark failed ({out.returncode}): {shlex.join(argv)}\n"
+        raise TestFailed(f"redis-benchmark failed ({out.returncode}): {shlex.join(argv)}\n"
                            f"{out.stdout}\n{out.stderr}")
     r = parse_csv(out.stdout)
     r.update({
@@ -377,7 +425,16 @@ def run_bench(args, server, test, pipeline, n):
     return r
 
 
-def calibrate(args, cand, ref, tests):
+def drop_failed(test, e, skipped):
+    """A collection test that fails mid-measurement is dropped (reported as skipped);
+    anything else propagates."""
+    if test not in COLLECTION_TESTS:
+        raise e
+    skipped[test] = f"failed during measurement, not counted: {e}"[:400]
+    log(f"  dropping {test}: {skipped[test]}")
+
+
+def calibrate(args, cand, ref, tests, skipped):
     """Choose -n per (test, pipeline) so a *reference* run lasts ~args.duration s.
 
     The same probe runs are also sent to the candidate (results discarded) so both
@@ -385,9 +442,15 @@ def calibrate(args, cand, ref, tests):
     sizes = {}
     for test in tests:
         for p in PIPELINES:
+            if test in skipped:
+                break
             probe_n = 20000 if p == 1 else 100000
-            for srv in (cand, ref):
-                r = run_bench(args, srv, test, p, probe_n)
+            try:
+                for srv in (cand, ref):
+                    r = run_test(args, srv, test, p, probe_n)
+            except TestFailed as e:
+                drop_failed(test, e, skipped)
+                break
             if args.requests:
                 sizes[(test, p)] = args.requests
                 continue
@@ -408,6 +471,116 @@ def prefill_keyspace(server):
         raise RuntimeError(f"{server.name}: {errors} errors while prefilling keyspace: {first!r}")
 
 
+def resp_cmd(*args):
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+_fill_cache = {}
+
+
+def fill_payload(kind, count):
+    """RESP chunks that create `count` elements in redis-benchmark's key for `kind`:
+    "list" = LPUSH mylist <64 x's> (1,000 values per command, the value redis-benchmark's
+    LPUSH sends); "set" = SADD myset element:%012d (distinct members in the form
+    redis-benchmark's SADD uses). Returns (chunks, ncommands); the last payload is cached
+    because candidate and reference are filled with the identical payload back to back."""
+    key = (kind, count)
+    if key in _fill_cache:
+        return _fill_cache[key]
+    _fill_cache.clear()
+    chunks = []
+    full_list_cmd = resp_cmd(b"LPUSH", b"mylist", *([BENCH_DATA] * 1000)) if kind == "list" else None
+    for s in range(0, count, 1000):
+        e = min(s + 1000, count)
+        if kind == "list":  # identical commands: share one bytes object
+            chunks.append(full_list_cmd if e - s == 1000 else
+                          resp_cmd(b"LPUSH", b"mylist", *([BENCH_DATA] * (e - s))))
+        else:
+            chunks.append(b"*%d\r\n$4\r\nSADD\r\n$5\r\nmyset\r\n" % (e - s + 2)
+                          + b"".join(b"$20\r\nelement:%012d\r\n" % i for i in range(s, e)))
+    _fill_cache[key] = (chunks, len(chunks))
+    return _fill_cache[key]
+
+
+def coll_len(conn, key):
+    r = conn.cmd(LEN_CMD[key], key)
+    return r if isinstance(r, int) else None
+
+
+def prepare_collection(server, test, n):
+    """Give the collection a test touches the same starting state on both servers, before
+    every run (calibration probes included): DEL it, then
+      RPOP       mylist = n + POP_MARGIN elements  (every pop finds an element)
+      SPOP       myset  = n + POP_MARGIN members
+      LRANGE_100 mylist = 600 elements             (LRANGE 0 99 returns 100 of them)
+      LPUSH SADD HSET ZADD: start empty (SADD/HSET/ZADD grow to <= 100,000 via -r 100000).
+    Returns the length before the run."""
+    key = COLL_KEY[test]
+    want = {"RPOP": n + POP_MARGIN, "SPOP": n + POP_MARGIN, "LRANGE_100": LRANGE_LIST_LEN}.get(test, 0)
+    c = RespConn(server.port, timeout=60)
+    try:
+        r = c.cmd("DEL", key)
+        if isinstance(r, Exception):
+            raise TestFailed(f"{server.name}: DEL {key}: {r}")
+        if want:
+            chunks, ncmds = fill_payload("set" if key == "myset" else "list", want)
+            try:
+                _, errors, first = pipe_load(server.port, chunks, ncmds)
+            except RuntimeError as e:
+                if server.proc.poll() is not None:
+                    raise RuntimeError(f"{server.name} died while filling {key} for {test}\n"
+                                       f"{server.log_tail()}") from e
+                raise TestFailed(f"{server.name}: filling {key} for {test}: {e}") from e
+            if errors:
+                raise TestFailed(f"{server.name}: {errors} error replies filling {key} for {test}: {first!r}")
+        have = coll_len(c, key)
+    finally:
+        c.close()
+    if have != want:
+        raise TestFailed(f"{server.name}: {key} has {have} elements after prefill for {test}, want {want}")
+    time.sleep(0.2)  # let post-fill background work (allocator purge, rehash) settle before measuring
+    return have
+
+
+def check_collection(server, test, n, before):
+    """After a run: the collection must show that every request did real work."""
+    key = COLL_KEY[test]
+    c = RespConn(server.port, timeout=60)
+    try:
+        after = coll_len(c, key)
+    finally:
+        c.close()
+    if after is None:
+        ok, why = False, f"{LEN_CMD[key]} {key} did not return an integer"
+    elif test == "LPUSH":
+        ok, why = after >= n, f"LLEN {after} after {n} LPUSHes into an empty list"
+    elif test in ("RPOP", "SPOP"):
+        ok = after > 0 and before - after >= n
+        why = f"{LEN_CMD[key]} {before} -> {after} over {n} pops (never empty: {after > 0})"
+    elif test == "LRANGE_100":
+        ok, why = after == LRANGE_LIST_LEN, f"LLEN {after} (want {LRANGE_LIST_LEN})"
+    else:  # SADD HSET ZADD with -r 100000 over an initially empty key
+        ok = 0 < after <= 100000 and after <= n + 800
+        why = f"{LEN_CMD[key]} {after} after {n} requests over 100,000 random members"
+    return {"len_before": before, "len_after": after, "ok": ok, "check": why}
+
+
+def run_test(args, server, test, pipeline, n):
+    """run_bench, plus collection state preparation before and verification after."""
+    if test not in COLL_KEY:
+        return run_bench(args, server, test, pipeline, n)
+    before = prepare_collection(server, test, n)
+    r = run_bench(args, server, test, pipeline, n)
+    r["state"] = check_collection(server, test, n, before)
+    if not r["state"]["ok"]:  # requests did not all do real work: the numbers would mislead
+        raise TestFailed(f"{server.name} {test} P{pipeline}: state check failed: {r['state']['check']}")
+    return r
+
+
 PREFLIGHT = {  # one command per test; reply must not be an error
     "SET": ("SET", "key:000000000000", "x" * 64),
     "GET": ("GET", "key:000000000000"),
@@ -416,16 +589,57 @@ PREFLIGHT = {  # one command per test; reply must not be an error
 }
 
 
-def preflight(server):
+E1 = b"element:000000000001"
+# Collection preflight: (command, check) steps per test on redis-benchmark's own keys; any
+# error reply or failed check skips the test. The harness's own commands for that test (DEL
+# and the LPUSH/SADD prefill before each run, LLEN/SCARD/HLEN/ZCARD checks after it) are part
+# of it, since the prepared state and its verification depend on them. Keys are DELeted after.
+COLLECTION_PREFLIGHT = {
+    "LPUSH": [(("DEL", "mylist"), None), (("LPUSH", "mylist", BENCH_DATA), lambda r: r == 1),
+              (("LLEN", "mylist"), lambda r: r == 1)],
+    "RPOP": [(("DEL", "mylist"), None), (("LPUSH", "mylist", BENCH_DATA), lambda r: r == 1),
+             (("RPOP", "mylist"), lambda r: r == BENCH_DATA), (("RPOP", "mylist"), lambda r: r is None),
+             (("LLEN", "mylist"), lambda r: r == 0)],
+    "SADD": [(("DEL", "myset"), None), (("SADD", "myset", E1), lambda r: r == 1),
+             (("SADD", "myset", E1), lambda r: r == 0), (("SCARD", "myset"), lambda r: r == 1)],
+    "HSET": [(("DEL", "myhash"), None), (("HSET", "myhash", E1, BENCH_DATA), lambda r: r == 1),
+             (("HSET", "myhash", E1, BENCH_DATA), lambda r: r == 0), (("HLEN", "myhash"), lambda r: r == 1)],
+    "ZADD": [(("DEL", "myzset"), None), (("ZADD", "myzset", "1", E1), lambda r: r == 1),
+             (("ZADD", "myzset", "2", E1), lambda r: r == 0), (("ZCARD", "myzset"), lambda r: r == 1)],
+    "SPOP": [(("DEL", "myset"), None), (("SADD", "myset", E1), lambda r: r == 1),
+             (("SPOP", "myset"), lambda r: r == E1), (("SPOP", "myset"), lambda r: r is None),
+             (("SCARD", "myset"), lambda r: r == 0)],
+    "LRANGE_100": [(("DEL", "mylist"), None),
+                   (("LPUSH", "mylist") + (BENCH_DATA,) * LRANGE_LIST_LEN, lambda r: r == LRANGE_LIST_LEN),
+                   (("LRANGE", "mylist", "0", "99"),
+                    lambda r: isinstance(r, list) and len(r) == 100 and all(x == BENCH_DATA for x in r)),
+                   (("LLEN", "mylist"), lambda r: r == LRANGE_LIST_LEN)],
+}
+
+
+def preflight(server, tests):
     """redis-benchmark counts error replies as completed requests, so an unimplemented
-    command would look fast. Check each test command once and return the failures."""
+    command would look fast. Check each test's command(s) once; return {test: reason}."""
     bad = {}
     c = RespConn(server.port)
     try:
-        for test, cmd in PREFLIGHT.items():
-            r = c.cmd(*cmd)
-            if isinstance(r, Exception):
-                bad[test] = str(r)[:100]
+        for test in tests:
+            if test in PREFLIGHT:
+                r = c.cmd(*PREFLIGHT[test])
+                if isinstance(r, Exception):
+                    bad[test] = f"replied error to {PREFLIGHT[test][0]}: {str(r)[:100]}"
+                continue
+            for cmd, check in COLLECTION_PREFLIGHT[test]:
+                r = c.cmd(*cmd)
+                role = "" if cmd[0] == test.split("_")[0] else f" (used by the harness for {test})"
+                if isinstance(r, Exception):
+                    bad[test] = f"replied error to {cmd[0]}{role}: {str(r)[:100]}"
+                    break
+                if check is not None and not check(r):
+                    bad[test] = f"unexpected reply to {cmd[0]}{role}: {repr(r)[:100]}"
+                    break
+        for key in sorted({COLL_KEY[t] for t in tests if t in COLL_KEY}):
+            c.cmd("DEL", key)
     finally:
         c.close()
     return bad
@@ -437,27 +651,39 @@ def throughput_section(args, fleet, workdir):
         f"reference pid {ref.pid} port {ref.port}")
     skipped = {}
     for who, srv in (("candidate", cand), ("reference", ref)):
-        for test, err in preflight(srv).items():
-            skipped[test] = f"{who} replied error to {PREFLIGHT[test][0]}: {err}"
+        for test, why in preflight(srv, args.tests).items():
+            skipped.setdefault(test, f"{who} {why}")
     for test, why in skipped.items():
         log(f"  skipping {test}: {why}")
-    tests = [t for t in TESTS if t not in skipped]
-    for srv in (cand, ref):
-        prefill_keyspace(srv)
+    tests = [t for t in args.tests if t not in skipped]
+    if any(t in TESTS for t in tests):
+        for srv in (cand, ref):
+            prefill_keyspace(srv)
     # warm-up + sizing (calibrated on the reference so both get identical -n)
-    sizes = calibrate(args, cand, ref, tests)
-    log("request counts: " + ", ".join(f"{t}/P{p}={n}" for (t, p), n in sizes.items()))
+    sizes = calibrate(args, cand, ref, tests, skipped)
+    tests = [t for t in tests if t not in skipped]
+    log("request counts: " + ", ".join(f"{t}/P{p}={n}" for (t, p), n in sizes.items() if t in tests))
 
-    runs = {(t, p): {"candidate": [], "reference": []} for t in TESTS for p in PIPELINES}
+    runs = {(t, p): {"candidate": [], "reference": []} for t in ALL_TESTS for p in PIPELINES}
     cmds = {}
     for rnd in range(args.rounds):
         for test in tests:
             for p in PIPELINES:
+                if test in skipped:
+                    break
                 for who, srv in (("candidate", cand), ("reference", ref)):
-                    r = run_bench(args, srv, test, p, sizes[(test, p)])
+                    try:
+                        r = run_test(args, srv, test, p, sizes[(test, p)])
+                    except TestFailed as e:
+                        drop_failed(test, e, skipped)
+                        for q in PIPELINES:  # no partial results for a dropped test
+                            runs[(test, q)] = {"candidate": [], "reference": []}
+                            for w in ("candidate", "reference"):
+                                cmds.pop((test, q, w), None)
+                        break
                     runs[(test, p)][who].append(r)
                     cmds[(test, p, who)] = r["cmd"]
-                    log(f"  round {rnd + 1}/{args.rounds} {test:<4} P{p:<2} {who:<9} "
+                    log(f"  round {rnd + 1}/{args.rounds} {test:<10} P{p:<2} {who:<9} "
                         f"{r['rps']:>11,.0f} ops/s  p50 {r['p50_ms']:.3f}  p99 {r['p99_ms']:.3f} ms  "
                         f"cpu {r['cpu_s_per_mop']:.2f} s/Mop  ({r['wall_s']:.1f}s)")
     info = {
@@ -482,24 +708,32 @@ METRICS = [  # key, label, higher_is_better
 
 def summarize_throughput(runs):
     rows = []
-    for test in TESTS:
+    for test in ALL_TESTS:
         for p in PIPELINES:
             if not runs[(test, p)]["candidate"]:
                 continue
-            row = {"test": test, "pipeline": p}
+            row = {"test": test, "pipeline": p,
+                   "group": "collections" if test in COLLECTION_TESTS else "strings"}
             for key, _, _ in METRICS:
                 c = statistics.median(r[key] for r in runs[(test, p)]["candidate"])
                 rf = statistics.median(r[key] for r in runs[(test, p)]["reference"])
                 row[key] = {"magpie": c, "redis": rf, "ratio": ratio(c, rf)}
+            failed = [f"{who}: {r['state']['check']}" for who in ("candidate", "reference")
+                      for r in runs[(test, p)][who] if "state" in r and not r["state"]["ok"]]
+            if failed:
+                row["state_check_failures"] = failed
             rows.append(row)
     summary = {}
-    for p in PIPELINES:
-        summary[f"geomean_ops_ratio_P{p}"] = geomean(
-            [r["rps"]["ratio"] for r in rows if r["pipeline"] == p])
-    summary["geomean_cpu_per_op_ratio"] = geomean([r["cpu_s_per_mop"]["ratio"] for r in rows])
-    for p in PIPELINES:
-        summary[f"geomean_cpu_per_op_ratio_P{p}"] = geomean(
-            [r["cpu_s_per_mop"]["ratio"] for r in rows if r["pipeline"] == p])
+    # prefix "" = SET GET INCR MSET (unchanged keys), "collections_" = COLLECTION_TESTS
+    for prefix, group in (("", "strings"), ("collections_", "collections")):
+        grows = [r for r in rows if r["group"] == group]
+        for p in PIPELINES:
+            summary[f"{prefix}geomean_ops_ratio_P{p}"] = geomean(
+                [r["rps"]["ratio"] for r in grows if r["pipeline"] == p])
+        summary[f"{prefix}geomean_cpu_per_op_ratio"] = geomean([r["cpu_s_per_mop"]["ratio"] for r in grows])
+        for p in PIPELINES:
+            summary[f"{prefix}geomean_cpu_per_op_ratio_P{p}"] = geomean(
+                [r["cpu_s_per_mop"]["ratio"] for r in grows if r["pipeline"] == p])
     return rows, summary
 
 
@@ -513,7 +747,12 @@ def build_load_payload(nkeys, value_len=32):
 
 
 def pipe_load(port, chunks, nreplies):
-    """Stream pre-built RESP over one socket while a reader counts replies."""
+    """Stream pre-built RESP over one socket while a reader counts replies.
+
+    Every command in `chunks` must get exactly one single-line reply: +OK (SET), :N
+    (HSET/ZADD/SADD/LPUSH/DEL) or -ERR... . Replies are therefore counted as lines, and an
+    error reply is a line that *starts* with '-' (a '-' elsewhere, e.g. ':-1', is not one).
+    Returns (seconds, error_replies, first_error_line)."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=60)
     err = []
 
@@ -530,18 +769,22 @@ def pipe_load(port, chunks, nreplies):
     got = 0
     errors = 0
     first_err = None
-    tail = b"\n"
+    tail = b"\n"  # last byte of the previous recv: tells whether data[0] starts a line
     try:
         while got < nreplies:
             data = sock.recv(1 << 20)
             if not data:
-                raise RuntimeError(f"server closed connection after {got}/{nreplies} replies")
+                raise RuntimeError(f"server closed connection after {got}/{nreplies} replies"
+                                   + (f" (first error: {first_err!r})" if first_err else ""))
             got += data.count(b"\n")
-            if b"-" in data:  # replies are +OK; any '-' means an error reply
-                errors += (tail + data).count(b"\n-")
-                if first_err is None:
-                    i = data.find(b"-")
-                    first_err = data[i:i + 120]
+            if b"-" in data:
+                joined = tail + data
+                n_err = joined.count(b"\n-")
+                if n_err:
+                    errors += n_err
+                    if first_err is None:
+                        i = joined.index(b"\n-") + 1
+                        first_err = joined[i:i + 120].split(b"\r\n", 1)[0]
             tail = data[-1:]
     finally:
         t.join(timeout=60)
@@ -605,6 +848,158 @@ def memory_section(args, fleet, workdir):
     out["method"] = (f"fresh servers; {args.keys} x SET key:%07d <32-byte value> streamed as "
                      f"pipelined RESP over one socket; bytes/key = (VmRSS after - before) / N, "
                      f"and (INFO used_memory after - before) / N")
+    return out
+
+
+# --------------------------------------------------------------------------- collections memory
+
+HASH_FIELDS = [b"field:%d" % j for j in range(10)]
+
+
+def hashes_payload(n):
+    """HSET hash:%06d field:0 value:<10i+0> ... field:9 value:<10i+9>, 1,000 commands per chunk."""
+    chunks = []
+    for s in range(0, n, 1000):
+        chunks.append(b"".join(
+            resp_cmd(b"HSET", b"hash:%06d" % i,
+                     *[x for j in range(10) for x in (HASH_FIELDS[j], b"value:%d" % (i * 10 + j))])
+            for i in range(s, min(s + 1000, n))))
+    return chunks, n  # one reply per hash
+
+
+def zset_payload(n, seed=20261123):
+    """ZADD bench:zset <score> member:%07d ..., 1,000 pairs per command; scores are
+    random.Random(seed) floats in [0, 1e6) with 6 decimals (same on both servers)."""
+    rng = random.Random(seed)
+    chunks = []
+    for s in range(0, n, 1000):
+        args = [b"ZADD", b"bench:zset"]
+        for i in range(s, min(s + 1000, n)):
+            args += [b"%.6f" % (rng.random() * 1e6), b"member:%07d" % i]
+        chunks.append(resp_cmd(*args))
+    return chunks, len(chunks)
+
+
+def intset_payload(n):
+    """SADD bench:set 0 1 2 ... n-1, 1,000 integers per command."""
+    chunks = [resp_cmd(b"SADD", b"bench:set", *[b"%d" % i for i in range(s, min(s + 1000, n))])
+              for s in range(0, n, 1000)]
+    return chunks, len(chunks)
+
+
+def coll_mem_scenarios(args):
+    """(name, title, unit, n, payload builder, probe command, encoding key, length checks)"""
+    return [
+        ("hashes", f"{args.hashes:,} hashes x 10 fields (HSET)", "hash", args.hashes,
+         lambda: hashes_payload(args.hashes),
+         ("HSET", "bench:probe", "field:0", "value:0", "field:1", "value:1"), "hash:000000",
+         [(("DBSIZE",), args.hashes), (("HLEN", "hash:000000"), 10),
+          (("HLEN", "hash:%06d" % (args.hashes - 1)), 10)]),
+        ("zset", f"1 sorted set x {args.zset_members:,} members (ZADD)", "member", args.zset_members,
+         lambda: zset_payload(args.zset_members),
+         ("ZADD", "bench:probe", "1.5", "member:0000000", "2.5", "member:0000001"), "bench:zset",
+         [(("DBSIZE",), 1), (("ZCARD", "bench:zset"), args.zset_members)]),
+        ("set", f"1 set x {args.set_members:,} integers (SADD)", "member", args.set_members,
+         lambda: intset_payload(args.set_members),
+         ("SADD", "bench:probe", "1", "2"), "bench:set",
+         [(("DBSIZE",), 1), (("SCARD", "bench:set"), args.set_members)]),
+    ]
+
+
+def coll_mem_one(server, chunks, ncmds, n, probe, enc_key, checks):
+    """Load one scenario into one fresh server; returns a result dict with 'skipped' set
+    (and nothing measured) if the command is not usable on this server."""
+    c = RespConn(server.port, timeout=60)
+    try:
+        r = c.cmd(*probe)
+        if isinstance(r, Exception):
+            return {"skipped": f"replied error to {probe[0]}: {str(r)[:100]}"}
+        if not isinstance(r, int):
+            return {"skipped": f"unexpected reply to {probe[0]}: {repr(r)[:100]}"}
+        c.cmd("DEL", "bench:probe")
+    finally:
+        c.close()
+    time.sleep(0.3)
+    rss0 = rss_bytes(server.pid)
+    um0 = info_field(server.port, "memory", "used_memory")
+    try:
+        secs, errors, first_err = pipe_load(server.port, chunks, ncmds)
+    except (RuntimeError, OSError) as e:
+        return {"skipped": f"load failed: {e}"[:300]}
+    if errors:
+        return {"skipped": f"{errors}/{ncmds} error replies during load, first: "
+                           f"{first_err.decode(errors='replace')}"}
+    time.sleep(0.5)
+    rss1 = rss_bytes(server.pid)
+    um1 = info_field(server.port, "memory", "used_memory")
+    c = RespConn(server.port, timeout=60)
+    try:
+        enc = c.cmd("OBJECT", "ENCODING", enc_key)
+        enc = (f"error: {enc}" if isinstance(enc, Exception)
+               else enc.decode(errors="replace") if isinstance(enc, bytes) else str(enc))
+        got = []
+        for cmd, want in checks:
+            v = c.cmd(*cmd)
+            got.append({"cmd": " ".join(cmd), "want": want,
+                        "got": v if isinstance(v, int) else repr(v)[:80], "ok": v == want})
+    finally:
+        c.close()
+    return {
+        "elements": n,
+        "load_seconds": round(secs, 3),
+        "commands": ncmds,
+        "rss_before": rss0,
+        "rss_after": rss1,
+        "rss_bytes_per_element": (rss1 - rss0) / n,
+        "used_memory_before": um0,
+        "used_memory_after": um1,
+        "used_memory_bytes_per_element": ((um1 - um0) / n) if (um0 is not None and um1 is not None) else None,
+        "encoding": enc,
+        "checks": got,
+        "checks_ok": all(g["ok"] for g in got),
+    }
+
+
+def collections_memory_section(args, fleet, workdir):
+    out = {"scenarios": [], "method": (
+        "fresh candidate/reference pair per scenario; one probe command on a scratch key "
+        "(error reply => scenario skipped), then the pre-built RESP is streamed over one socket "
+        "(pipelined, single-line replies counted); bytes/element = (INFO used_memory after - "
+        "before) / elements (per hash for the hash scenario, per member otherwise), RSS delta "
+        "likewise; OBJECT ENCODING and DBSIZE/HLEN/ZCARD/SCARD checked after the load")}
+    for name, title, unit, n, build, probe, enc_key, checks in coll_mem_scenarios(args):
+        log(f"collections-memory: building RESP for {title}")
+        chunks, ncmds = build()
+        cand, ref = start_pair(args, fleet, workdir)
+        sc = {"name": name, "title": title, "unit": unit, "elements": n, "encoding_key": enc_key,
+              "probe": " ".join(probe)}
+        try:
+            for who, srv in (("candidate", cand), ("reference", ref)):
+                sc[who] = coll_mem_one(srv, chunks, ncmds, n, probe, enc_key, checks)
+                m = sc[who]
+                if "skipped" in m:
+                    log(f"  {name}: {who} skipped: {m['skipped']}")
+                    continue
+                um = m["used_memory_bytes_per_element"]
+                log(f"  {name}: {who:<9} loaded in {m['load_seconds']:.2f}s, used_memory "
+                    f"{'n/a' if um is None else f'{um:.1f}'} B/{unit}, RSS {m['rss_bytes_per_element']:.1f} "
+                    f"B/{unit}, encoding {m['encoding']}, checks {'ok' if m['checks_ok'] else 'FAILED'}")
+                if not m["checks_ok"]:
+                    log(f"  warning: {who} {name} post-load checks: {m['checks']}")
+        finally:
+            fleet.stop(cand)
+            fleet.stop(ref)
+        del chunks
+        if "skipped" in sc["candidate"] or "skipped" in sc["reference"]:
+            who = "candidate" if "skipped" in sc["candidate"] else "reference"
+            sc["skipped"] = f"{who} {sc[who]['skipped']}"
+            sc["used_memory_ratio"] = sc["rss_ratio"] = None
+        else:
+            sc["used_memory_ratio"] = ratio(sc["candidate"]["used_memory_bytes_per_element"],
+                                            sc["reference"]["used_memory_bytes_per_element"])
+            sc["rss_ratio"] = ratio(sc["candidate"]["rss_bytes_per_element"],
+                                    sc["reference"]["rss_bytes_per_element"])
+        out["scenarios"].append(sc)
     return out
 
 
@@ -786,36 +1181,76 @@ def render(report):
              f"utime+stime delta over each run")
     L.append("")
     tp = report.get("throughput")
+    cm = report.get("collections_memory")
     if tp:
-        L.append("## Throughput / latency / CPU")
-        L.append("")
-        L.append("ratio = Magpie / Redis. ops/s: higher is better. "
-                 "p50, p99 latency and CPU-s per 1M ops: **lower is better**.")
-        L.append("")
-        L.append("| test | pipeline | metric | Magpie | Redis | ratio |")
-        L.append("|---|---:|---|---:|---:|---:|")
-        for row in tp["rows"]:
-            for key, label, hib in METRICS:
-                v = row[key]
-                arrow = "(higher better)" if hib else "(lower better)"
-                tname = "MSET (10 keys)" if row["test"] == "MSET" else row["test"]
-                L.append(f"| {tname} | {row['pipeline']} | {label} {arrow} | "
-                         f"{fmt(v['magpie'], key)} | {fmt(v['redis'], key)} | {fmt_ratio(v['ratio'])} |")
-        for t, why in tp["info"].get("skipped_tests", {}).items():
-            L.append(f"\n**{t} not measured**: {why}")
-        L.append("")
+        skipped = tp["info"].get("skipped_tests", {})
+        for title, group, names in (("Throughput / latency / CPU", "strings", TESTS),
+                                    ("Collections throughput / latency / CPU", "collections",
+                                     COLLECTION_TESTS)):
+            rows = [r for r in tp["rows"] if r["group"] == group]
+            gskipped = {t: why for t, why in skipped.items() if t in names}
+            if not rows and not gskipped:
+                continue  # group not selected (--tests)
+            L.append(f"## {title}")
+            L.append("")
+            L.append("ratio = Magpie / Redis. ops/s: higher is better. "
+                     "p50, p99 latency and CPU-s per 1M ops: **lower is better**.")
+            if group == "collections":
+                L.append("")
+                L.append("How it was measured: same server pair, client flags and alternation as above "
+                         "(redis-benchmark's keys mylist/myset/myhash/myzset). Before *every* run, on "
+                         "both servers, the test's key is DELeted and re-filled by a pipelined loader "
+                         "outside the measured window: RPOP/SPOP get n + "
+                         f"{POP_MARGIN:,} elements (so no pop finds an empty structure), LRANGE_100 "
+                         f"gets a {LRANGE_LIST_LEN}-element list of 64-byte values, LPUSH/SADD/HSET/ZADD "
+                         "start empty. LRANGE_100 runs `LRANGE mylist 0 99` as an explicit command, "
+                         "because `-t lrange_100` also runs an LPUSH phase inside the measured process. "
+                         "After each run the length (LLEN/SCARD/HLEN/ZCARD) is checked: every LPUSH "
+                         "added, every pop removed an element, the LRANGE list is unchanged.")
+            L.append("")
+            if rows:
+                L.append("| test | pipeline | metric | Magpie | Redis | ratio |")
+                L.append("|---|---:|---|---:|---:|---:|")
+            for row in rows:
+                for key, label, hib in METRICS:
+                    v = row[key]
+                    arrow = "(higher better)" if hib else "(lower better)"
+                    tname = {"MSET": "MSET (10 keys)", "LRANGE_100": "LRANGE_100 (0 99 of 600)"}.get(
+                        row["test"], row["test"])
+                    L.append(f"| {tname} | {row['pipeline']} | {label} {arrow} | "
+                             f"{fmt(v['magpie'], key)} | {fmt(v['redis'], key)} | {fmt_ratio(v['ratio'])} |")
+            for t, why in gskipped.items():
+                L.append(f"\n**{t} not measured (skipped)**: {why}")
+            for row in rows:
+                for f in row.get("state_check_failures", []):
+                    L.append(f"\n**warning**: {row['test']} P{row['pipeline']} state check failed: {f}")
+            L.append("")
         s = tp["summary"]
         L.append("| summary | Magpie/Redis |")
         L.append("|---|---:|")
-        L.append(f"| geomean ops/s ratio, P1 (higher better) | {fmt_ratio(s['geomean_ops_ratio_P1'])} |")
-        L.append(f"| geomean ops/s ratio, P16 (higher better) | {fmt_ratio(s['geomean_ops_ratio_P16'])} |")
-        L.append(f"| geomean CPU-per-op ratio, all (lower better) | {fmt_ratio(s['geomean_cpu_per_op_ratio'])} |")
-        L.append(f"| geomean CPU-per-op ratio, P1 / P16 (lower better) | "
+        L.append(f"| geomean ops/s ratio, P1, SET/GET/INCR/MSET (higher better) | {fmt_ratio(s['geomean_ops_ratio_P1'])} |")
+        L.append(f"| geomean ops/s ratio, P16, SET/GET/INCR/MSET (higher better) | {fmt_ratio(s['geomean_ops_ratio_P16'])} |")
+        L.append(f"| geomean CPU-per-op ratio, all, SET/GET/INCR/MSET (lower better) | {fmt_ratio(s['geomean_cpu_per_op_ratio'])} |")
+        L.append(f"| geomean CPU-per-op ratio, P1 / P16, SET/GET/INCR/MSET (lower better) | "
                  f"{fmt_ratio(s['geomean_cpu_per_op_ratio_P1'])} / {fmt_ratio(s['geomean_cpu_per_op_ratio_P16'])} |")
+        ncoll = sum(1 for r in tp["rows"] if r["group"] == "collections")
+        nskip = sum(1 for t in skipped if t in COLLECTION_TESTS)
+        cnote = f" ({ncoll // len(PIPELINES)} tests" + (f", {nskip} skipped" if nskip else "") + ")"
+        L.append(f"| collections geomean ops/s ratio, P1 / P16 (higher better){cnote} | "
+                 f"{fmt_ratio(s['collections_geomean_ops_ratio_P1'])} / "
+                 f"{fmt_ratio(s['collections_geomean_ops_ratio_P16'])} |")
+        L.append(f"| collections geomean CPU-per-op ratio, all; P1 / P16 (lower better) | "
+                 f"{fmt_ratio(s['collections_geomean_cpu_per_op_ratio'])}; "
+                 f"{fmt_ratio(s['collections_geomean_cpu_per_op_ratio_P1'])} / "
+                 f"{fmt_ratio(s['collections_geomean_cpu_per_op_ratio_P16'])} |")
         mem = report.get("memory")
         if mem:
             L.append(f"| bytes/key ratio, RSS (lower better) | {fmt_ratio(mem['rss_ratio'])} |")
             L.append(f"| bytes/key ratio, used_memory (lower better) | {fmt_ratio(mem['used_memory_ratio'])} |")
+        if cm:
+            for sc in cm["scenarios"]:
+                L.append(f"| used_memory bytes/{sc['unit']} ratio, {sc['name']} (lower better) | "
+                         f"{'skipped' if sc.get('skipped') else fmt_ratio(sc['used_memory_ratio'])} |")
         L.append("")
     mem = report.get("memory")
     if mem:
@@ -837,6 +1272,48 @@ def render(report):
                          f"(first: `{d.get('first_error')}`)")
         L.append("")
         L.append(f"Method: {mem['method']}.")
+        L.append("")
+    if cm:
+        L.append("## Collections memory")
+        L.append("")
+        L.append("ratio = Magpie / Redis; bytes per element: **lower is better**.")
+        L.append("")
+        L.append("| scenario | metric | Magpie | Redis | ratio |")
+        L.append("|---|---|---:|---:|---:|")
+        for sc in cm["scenarios"]:
+            c, r = sc["candidate"], sc["reference"]
+            if sc.get("skipped"):
+                def cell(d):  # the side that did load still shows its numbers, for reference
+                    if "skipped" in d:
+                        return d["skipped"].replace("|", "\\|")
+                    return (f"{fmt(d['used_memory_bytes_per_element'])} used_memory B/{sc['unit']}, "
+                            f"encoding {d['encoding']}")
+                L.append(f"| {sc['title']} | skipped | {cell(c)} | {cell(r)} | |")
+                continue
+            u = sc["unit"]
+            L.append(f"| {sc['title']} | used_memory bytes/{u} (lower better) | "
+                     f"{fmt(c['used_memory_bytes_per_element'])} | {fmt(r['used_memory_bytes_per_element'])} | "
+                     f"{fmt_ratio(sc['used_memory_ratio'])} |")
+            L.append(f"| | RSS bytes/{u} (lower better) | {fmt(c['rss_bytes_per_element'])} | "
+                     f"{fmt(r['rss_bytes_per_element'])} | {fmt_ratio(sc['rss_ratio'])} |")
+            L.append(f"| | OBJECT ENCODING {sc['encoding_key']} | {c['encoding']} | {r['encoding']} | |")
+            L.append(f"| | load time (s) | {c['load_seconds']:.2f} | {r['load_seconds']:.2f} | |")
+            L.append(f"| | post-load checks ({'; '.join(g['cmd'] + '=' + str(g['want']) for g in r['checks'])}) | "
+                     f"{'ok' if c['checks_ok'] else 'FAILED'} | {'ok' if r['checks_ok'] else 'FAILED'} | |")
+        for sc in cm["scenarios"]:
+            if sc.get("skipped"):
+                L.append(f"\n**{sc['name']} not measured (skipped)**: {sc['skipped']}")
+            for who in ("candidate", "reference"):
+                d = sc.get(who, {})
+                if d.get("checks") and not d["checks_ok"]:
+                    L.append(f"\n**warning**: {who} {sc['name']} post-load checks: "
+                             + "; ".join(f"{g['cmd']} = {g['got']} (want {g['want']})" for g in d["checks"]))
+        L.append("")
+        L.append("How it was measured: " + cm["method"] + ". Loads: hashes = `HSET hash:%06d field:0 "
+                 "value:<10i> ... field:9 value:<10i+9>` (one command per hash); sorted set = `ZADD "
+                 "bench:zset <score> member:%07d ...` with 1,000 pairs per command, scores from "
+                 "random.Random(20261123) in [0, 1e6); set = `SADD bench:set <int> ...` with the integers "
+                 "0..N-1, 1,000 per command.")
         L.append("")
     mc = report.get("memcached")
     if mc:
@@ -875,7 +1352,7 @@ def render(report):
         L.append(f"# candidate: {report['candidate']['argv']}")
         L.append(f"# reference: {report['reference']['argv']}")
         for (t, p, who), cmd in sorted(tp["info"]["redis_benchmark_cmds"].items(),
-                                       key=lambda kv: (TESTS.index(kv[0][0]), kv[0][1], kv[0][2])):
+                                       key=lambda kv: (ALL_TESTS.index(kv[0][0]), kv[0][1], kv[0][2])):
             L.append(f"{cmd}    # {who}")
         L.append("```")
         L.append("")
@@ -899,9 +1376,19 @@ def parse_args():
                     help="fixed -n for every run (default: calibrated so a Redis run lasts --duration s)")
     ap.add_argument("--duration", type=float, default=None, help="target seconds per run (default 2.5; quick 0.8)")
     ap.add_argument("--keys", type=int, default=None, help="keys for bytes/key (default 1000000; quick 1000000)")
-    ap.add_argument("--quick", action="store_true", help="fast smoke run (1 round, ~0.8 s runs)")
-    ap.add_argument("--only", choices=["throughput", "memory", "memcached"], action="append",
-                    help="run only the given section(s)")
+    ap.add_argument("--hashes", type=int, default=None,
+                    help="collections-memory: hashes of 10 fields (default 100000; quick 20000)")
+    ap.add_argument("--zset-members", type=int, default=None,
+                    help="collections-memory: sorted-set members (default 1000000; quick 200000)")
+    ap.add_argument("--set-members", type=int, default=None,
+                    help="collections-memory: integer set members (default 1000000; quick 200000)")
+    ap.add_argument("--tests", default=None,
+                    help="comma-separated subset of throughput tests (default: all of "
+                         + ",".join(ALL_TESTS) + ")")
+    ap.add_argument("--quick", action="store_true",
+                    help="fast smoke run (1 round, ~0.8 s runs, smaller collections-memory sizes)")
+    ap.add_argument("--only", choices=SECTIONS, action="append",
+                    help="run only the given section(s); repeatable")
     ap.add_argument("--no-memcached", action="store_true", help="skip the memcached section")
     ap.add_argument("--pin", action="store_true",
                     help="pin servers to CPU 0 and redis-benchmark to CPU 1 (taskset)")
@@ -910,6 +1397,19 @@ def parse_args():
     a.rounds = a.rounds or (1 if a.quick else 3)
     a.duration = a.duration or (0.8 if a.quick else 2.5)
     a.keys = a.keys or 1_000_000
+    a.hashes = a.hashes or (20_000 if a.quick else 100_000)
+    a.zset_members = a.zset_members or (200_000 if a.quick else 1_000_000)
+    a.set_members = a.set_members or (200_000 if a.quick else 1_000_000)
+    if a.hashes > 1_000_000 or a.zset_members > 10_000_000:
+        ap.error("--hashes must be <= 1,000,000 (hash:%06d), --zset-members <= 10,000,000 (member:%07d)")
+    if a.tests:
+        want = [t.strip().upper() for t in a.tests.split(",") if t.strip()]
+        unknown = [t for t in want if t not in ALL_TESTS]
+        if unknown:
+            ap.error(f"--tests: unknown {unknown}; choose from {','.join(ALL_TESTS)}")
+        a.tests = [t for t in ALL_TESTS if t in want]
+    else:
+        a.tests = list(ALL_TESTS)
     a.server_cpu = 0 if a.pin else None
     a.client_cpu = 1 if a.pin else None
     if a.keys > 10_000_000:
@@ -925,7 +1425,7 @@ def main():
             log(f"error: {what} binary not found or not executable: {b}"
                 + ("\n  build it with `make build`, or pass --magpie PATH" if "candidate" in what else ""))
             return 2
-    sections = args.only or ["throughput", "memory", "memcached"]
+    sections = args.only or SECTIONS
 
     # SIGTERM/SIGHUP -> KeyboardInterrupt so the finally block stops every server.
     def _sig(signum, frame):
@@ -942,7 +1442,9 @@ def main():
         "config": {"rounds": args.rounds, "duration_target_s": args.duration, "quick": args.quick,
                    "threads": args.threads, "keys": args.keys, "pin": args.pin,
                    "clients": 50, "random_keyspace": 100000, "data_size": 64,
-                   "tests": TESTS, "pipelines": PIPELINES},
+                   "tests": TESTS, "collection_tests": COLLECTION_TESTS, "selected_tests": args.tests,
+                   "pipelines": PIPELINES, "hashes": args.hashes, "zset_members": args.zset_members,
+                   "set_members": args.set_members},
         "candidate": {"binary": args.magpie, "argv": shlex.join(candidate_argv(args, 0)).replace(
             "--port 0", "--port PORT")},
         "reference": {"binary": args.redis, "version": tool_version([args.redis, "--version"]),
@@ -950,7 +1452,8 @@ def main():
         "redis_benchmark_version": tool_version([args.redis_benchmark, "--version"]),
         "redis_benchmark_template": shlex.join(bench_argv(args, 0, "TEST", 0, 0)).replace(
             "-p 0", "-p PORT").replace("-n 0", "-n N").replace("-P 0", "-P {1|16}").replace(
-            "-t test", "-t {set|get|incr|mset}"),
+            "-t test", "-t {set|get|incr|mset|lpush|rpop|sadd|hset|zadd|spop}")
+            + "  (LRANGE_100: no -t; the command `LRANGE mylist 0 99` is appended instead)",
     }
     t_start = time.monotonic()
     try:
@@ -963,6 +1466,8 @@ def main():
             }
         if "memory" in sections:
             report["memory"] = memory_section(args, fleet, workdir)
+        if "collections-memory" in sections:
+            report["collections_memory"] = collections_memory_section(args, fleet, workdir)
         if "memcached" in sections:
             report["memcached"] = memcached_section(args, fleet, workdir)
     except KeyboardInterrupt:
