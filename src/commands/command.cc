@@ -25,7 +25,7 @@ std::vector<std::string> CommandSpec::FlagNames() const {
       {kCmdBlocking, "blocking"},   {kCmdLoading, "loading"},         {kCmdStale, "stale"},
       {kCmdSkipMonitor, "skip_monitor"}, {kCmdSkipSlowlog, "skip_slowlog"}, {kCmdFast, "fast"},
       {kCmdNoAuth, "no_auth"},      {kCmdMayReplicate, "may_replicate"}, {kCmdNoMulti, "no_multi"},
-      {kCmdAllowBusy, "allow_busy"}};
+      {kCmdAllowBusy, "allow_busy"}, {kCmdMovableKeys, "movablekeys"}};
   std::vector<std::string> out;
   for (const auto& [bit, n] : kNames) {
     if (flags & bit) out.emplace_back(n);
@@ -77,6 +77,12 @@ CommandRegistry::CommandRegistry() {
   RegisterGenericFamily(*this);
   RegisterConnectionFamily(*this);
   RegisterServerFamily(*this);
+  RegisterListFamily(*this);
+  RegisterSetFamily(*this);
+  RegisterHashFamily(*this);
+  RegisterBitmapFamily(*this);
+  RegisterHllFamily(*this);
+  RegisterZSetFamily(*this);
 }
 
 CommandSpec& CommandRegistry::Add(CommandSpec spec) {

@@ -37,6 +37,7 @@ enum CommandFlag : uint32_t {
   kCmdNoMulti = 1u << 14,
   kCmdAllowBusy = 1u << 15,
   kCmdSentinel = 1u << 16,
+  kCmdMovableKeys = 1u << 17,  // keys found by parsing (LMPOP, BLMPOP, ...)
 };
 
 struct CommandContext;
@@ -131,5 +132,11 @@ void RegisterStringFamily(CommandRegistry& r);
 void RegisterGenericFamily(CommandRegistry& r);
 void RegisterConnectionFamily(CommandRegistry& r);
 void RegisterServerFamily(CommandRegistry& r);
+void RegisterListFamily(CommandRegistry& r);
+void RegisterSetFamily(CommandRegistry& r);
+void RegisterHashFamily(CommandRegistry& r);
+void RegisterBitmapFamily(CommandRegistry& r);
+void RegisterHllFamily(CommandRegistry& r);
+void RegisterZSetFamily(CommandRegistry& r);
 
 }  // namespace magpie

@@ -4,6 +4,7 @@
 
 #include "commands/command.h"
 #include "commands/helpers.h"
+#include "server/blocking.h"
 #include "server/connection.h"
 #include "server/server.h"
 #include "server/worker.h"
@@ -340,6 +341,23 @@ void ClientUnpause(CommandContext& c) {
   c.reply.Ok();
 }
 
+// CLIENT UNBLOCK id [TIMEOUT|ERROR]
+void ClientUnblock(CommandContext& c) {
+  auto id = IntArg(c, c.arg(2));
+  if (!id) return;
+  bool error = false;
+  if (c.argc() == 4) {
+    if (EqualsIgnoreCase(c.arg(3), "error")) {
+      error = true;
+    } else if (!EqualsIgnoreCase(c.arg(3), "timeout")) {
+      return c.reply.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+    }
+  } else if (c.argc() > 4) {
+    return c.reply.Error("ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.");
+  }
+  c.reply.Int(*id > 0 && UnblockClient(static_cast<uint64_t>(*id), error) ? 1 : 0);
+}
+
 void ClientHelp(CommandContext& c) {
   static const char* kLines[] = {
       "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -362,6 +380,7 @@ void ClientHelp(CommandContext& c) {
       "PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
       "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
       "SETNAME <name>", "    Assign the name <name> to the current connection.",
+      "UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
       "SETINFO <option> <value>", "    Set client meta attr. Options are:",
       "    * LIB-NAME: the client lib name.", "    * LIB-VER: the client lib version.",
       "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
@@ -399,6 +418,7 @@ void RegisterConnectionFamily(CommandRegistry& r) {
   r.AddSub(client, Cmd("no-evict", 3, kA | kCmdSentinel, "7.0.0", "Sets the client eviction mode of the connection.", ClientNoEvict));
   r.AddSub(client, Cmd("pause", -3, kA | kCmdSentinel, "3.0.0", "Suspends commands processing.", ClientPause));
   r.AddSub(client, Cmd("unpause", 2, kA | kCmdSentinel, "6.2.0", "Resumes processing commands from paused clients.", ClientUnpause));
+  r.AddSub(client, Cmd("unblock", -3, kA, "5.0.0", "Unblock a client blocked in a blocking command from a different connection", ClientUnblock));
   r.AddSub(client, Cmd("help", 2, kLS | kCmdSentinel, "5.0.0", "Returns helpful text about the different subcommands.", ClientHelp));
 }
 

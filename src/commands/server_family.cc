@@ -14,6 +14,7 @@
 
 #include "commands/command.h"
 #include "commands/helpers.h"
+#include "server/blocking.h"
 #include "server/connection.h"
 #include "server/log.h"
 #include "server/memory.h"
@@ -49,6 +50,7 @@ std::string Fixed2(double v) {
 struct Totals {
   uint64_t hits = 0, misses = 0, expired = 0, stale = 0, samples = 0, commands = 0, conns = 0,
            rejected = 0, in = 0, out = 0, errors = 0, qbuf_kills = 0, obuf_kills = 0;
+  uint64_t expired_subkeys = 0;
 };
 
 Totals SumStats() {
@@ -57,6 +59,7 @@ Totals SumStats() {
     t.hits += s.keyspace_hits.Get();
     t.misses += s.keyspace_misses.Get();
     t.expired += s.expired_keys.Get();
+    t.expired_subkeys += s.expired_subkeys.Get();
     t.stale += s.expired_stale_samples.Get();
     t.samples += s.expire_samples.Get();
     t.commands += s.commands.Get();
@@ -106,7 +109,7 @@ void InfoClients(Server& s, std::string& out) {
   Field(out, "connected_clients", s.connected_clients().load());
   Field(out, "cluster_connections", 0);
   Field(out, "maxclients", s.config().maxclients.load());
-  Field(out, "blocked_clients", 0);
+  Field(out, "blocked_clients", static_cast<int64_t>(BlockedClientCount()));
   Field(out, "tracking_clients", 0);
   Field(out, "clients_in_timeout_table", 0);
 }
@@ -165,6 +168,7 @@ void InfoStats(Server& s, std::string& out) {
   Field(out, "instantaneous_output_kbps", Fixed2(static_cast<double>(s.instantaneous_output_bytes()) / 1024));
   Field(out, "rejected_connections", t.rejected);
   Field(out, "expired_keys", t.expired);
+  Field(out, "expired_subkeys", t.expired_subkeys);
   Field(out, "expired_stale_perc",
         Fixed2(t.samples ? 100.0 * static_cast<double>(t.stale) / static_cast<double>(t.samples) : 0));
   Field(out, "evicted_keys", 0);
@@ -540,6 +544,44 @@ void ConfigHelp(CommandContext& c) {
                 "HELP", "    Print this help."});
 }
 
+// --- MEMORY ----------------------------------------------------------------
+
+// MEMORY USAGE key [SAMPLES count]: the entry's allocation plus its value's
+// (Magpie counts every element exactly, so SAMPLES is validated and unused).
+void MemoryUsage(CommandContext& c) {
+  for (size_t i = 3; i < c.argc(); ++i) {
+    if (EqualsIgnoreCase(c.arg(i), "samples") && i + 1 < c.argc()) {
+      auto n = IntArg(c, c.arg(++i));
+      if (!n) return;
+      if (*n < 0) return c.reply.Error(err::kSyntax);
+    } else {
+      return c.reply.Error(err::kSyntax);
+    }
+  }
+  KeyLock k(c.db(), c.arg(2));
+  Entry* e = k.shard.Find(k.ref, c.now_ms);
+  if (e == nullptr) return c.reply.Null();
+  c.reply.Int(static_cast<int64_t>(e->AllocatedSize()));
+}
+
+void MemoryPurge(CommandContext& c) {
+  PurgeAllocator();
+  c.reply.Ok();
+}
+
+void MemoryMallocStats(CommandContext& c) { c.reply.Verbatim(AllocatorStatsReport()); }
+
+void MemoryHelp(CommandContext& c) {
+  HelpLines(c, {"MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "MALLOC-STATS",
+                "    Return internal statistics report from the memory allocator.",
+                "PURGE", "    Attempt to purge dirty pages for reclamation by the allocator.",
+                "USAGE <key> [SAMPLES <count>]",
+                "    Return memory in bytes used by <key> and its value. Nested values are",
+                "    sampled up to <count> times (default: 5, 0 means sample all).",
+                "HELP", "    Prints this help."});
+}
+
 // --- TIME, DEBUG, SHUTDOWN -------------------------------------------------
 
 void Time(CommandContext& c) {
@@ -635,6 +677,12 @@ void RegisterServerFamily(CommandRegistry& r) {
   r.AddSub(config, Cmd("resetstat", 2, kAdmin, "", "2.0.0", "Resets the server's statistics.", ConfigResetStat));
   r.AddSub(config, Cmd("rewrite", 2, kAdmin, "", "2.8.0", "Persists the effective configuration to file.", ConfigRewrite));
   r.AddSub(config, Cmd("help", 2, kLS, "", "5.0.0", "Returns helpful text about the different subcommands.", ConfigHelp));
+
+  CommandSpec& memory = r.Add(Cmd("memory", -2, 0, "", "4.0.0", "A container for memory diagnostics commands", nullptr));
+  r.AddSub(memory, MakeCommand("usage", -3, kCmdReadOnly, {2, 2, 1}, "", "server", "4.0.0", "Estimate the memory usage of a key", MemoryUsage, "O(N) where N is the number of samples."));
+  r.AddSub(memory, Cmd("purge", 2, 0, "", "4.0.0", "Ask the allocator to release memory", MemoryPurge));
+  r.AddSub(memory, Cmd("malloc-stats", 2, 0, "", "4.0.0", "Show allocator internal stats", MemoryMallocStats));
+  r.AddSub(memory, Cmd("help", 2, kLS, "", "4.0.0", "Show helpful text about the different subcommands", MemoryHelp));
 }
 
 }  // namespace magpie

@@ -169,6 +169,8 @@ struct DirectiveTable {
     t.push_back(with_alias(IntDirective("list-max-listpack-size", &Config::list_max_listpack_size,
                                         INT_MIN, INT_MAX, true),
                            "list-max-ziplist-size"));
+    t.push_back(IntDirective("hll-sparse-max-bytes", &Config::hll_sparse_max_bytes, 0, LONG_MAX,
+                             true, true));
     t.push_back(BoolDirective("protected-mode", &Config::protected_mode, true));
     Directive daemonize = BoolDirective("daemonize", &Config::daemonize, false);
     daemonize.set = [plain = daemonize.set](Config& c, const Args& a) -> std::string {

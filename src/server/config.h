@@ -53,6 +53,8 @@ class Config {
   std::atomic<int64_t> zset_max_listpack_entries{128};
   std::atomic<int64_t> zset_max_listpack_value{64};
   std::atomic<int64_t> list_max_listpack_size{-2};
+  // Largest sparse HyperLogLog (header included) before it turns dense.
+  std::atomic<int64_t> hll_sparse_max_bytes{3000};
   std::atomic<bool> protected_mode{true};
   std::atomic<bool> appendonly{false};
   std::atomic<bool> daemonize{false};

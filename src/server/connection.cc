@@ -9,6 +9,7 @@
 #include "commands/command.h"
 #include "common/stats.h"
 #include "common/util.h"
+#include "server/blocking.h"
 #include "server/log.h"
 #include "server/server.h"
 #include "server/worker.h"
@@ -42,6 +43,7 @@ Connection::Connection(Worker& worker, int fd, uint64_t id, std::string addr, st
 }
 
 Connection::~Connection() {
+  if (blocked_) AbandonBlocked(blocked_);
   if (memcache_) server().memcache_connections().fetch_sub(1);
   close(fd_);
 }
@@ -142,13 +144,25 @@ bool Connection::Resume() {
   return OnReadable();
 }
 
+void Connection::BlockOn(std::shared_ptr<BlockedClient> b) {
+  blocked_ = std::move(b);
+  blocked_flag_.store(true, std::memory_order_relaxed);
+}
+
+bool Connection::FinishBlock(std::string_view reply) {
+  blocked_.reset();
+  blocked_flag_.store(false, std::memory_order_relaxed);
+  if (!blocked_discard_reply_) out_.append(reply);
+  return Resume();
+}
+
 bool Connection::ProcessInput() {
   if (memcache_) {
     if (!memcache_->Process(in_, out_)) close_after_reply_ = true;
     return true;
   }
   parser_.set_max_bulk_len(server().config().proto_max_bulk_len.load(std::memory_order_relaxed));
-  while (!in_.empty() && !close_after_reply_ && !paused_) {
+  while (!in_.empty() && !close_after_reply_ && !paused_ && !blocked_) {
     size_t consumed = 0;
     RespParser::Status st = parser_.Parse(in_.data(), in_.size(), &consumed, &args_);
     if (st == RespParser::Status::kNeedMore) break;
@@ -163,6 +177,11 @@ bool Connection::ProcessInput() {
     if (!args_.empty()) {
       Execute(args_);
       if (paused_) break;  // the command stays in the buffer until resumed
+      if (blocked_) {
+        // Done parsing it; its reply comes when it unblocks.
+        in_.Consume(consumed);
+        break;
+      }
       if (OverHardOutputLimit()) {
         // Stop before the next command adds more: the client goes, and so
         // does everything it was owed.
@@ -194,6 +213,10 @@ void Connection::Execute(const std::vector<std::string_view>& args) {
   size_t mark = out_.size();
   Dispatch(args);
   if (paused_) return;
+  if (blocked_) {
+    blocked_discard_reply_ = reply_mode_ == ReplyMode::kOff || reply_mode_ == ReplyMode::kSkipThis ||
+                             (mode_before == ReplyMode::kSkipNext && reply_mode_ == ReplyMode::kSkipNext);
+  }
   if (reply_mode_ == ReplyMode::kOff) {
     out_.resize(mark);
   } else if (reply_mode_ == ReplyMode::kSkipThis) {
@@ -268,6 +291,7 @@ void Connection::Dispatch(const std::vector<std::string_view>& args) {
   CommandContext ctx{server(), *this, reply_, args, *spec, NowMs()};
   last_cmd_.store(spec->id, std::memory_order_relaxed);
   spec->handler(ctx);
+  ServeReadyKeys(server());
   int64_t elapsed = MonotonicUs() - start;
 
   CommandStats& cs = worker_.command_stats()[static_cast<size_t>(spec->id)];
@@ -352,7 +376,8 @@ std::string Connection::InfoLine(int64_t now_ms) const {
            "oll=0 omem=%zu tot-mem=%zu events=r cmd=%s user=default redir=-1 resp=%d",
            static_cast<unsigned long long>(id_), addr_.c_str(), laddr_.c_str(), fd_, name.c_str(),
            static_cast<long long>((now_ms - created_ms_) / 1000),
-           static_cast<long long>((now_ms - last_interaction_ms()) / 1000), "N",
+           static_cast<long long>((now_ms - last_interaction_ms()) / 1000),
+           blocked_flag_.load(std::memory_order_relaxed) ? "b" : "N",
            db(), qbuf, qfree, qbuf + qfree, obl, obl, qbuf + qfree + obl + sizeof(Connection),
            cmd_name.c_str(), resp_version());
   std::string line = buf;

@@ -24,6 +24,7 @@ namespace magpie {
 class Worker;
 class Server;
 struct CommandSpec;
+class BlockedClient;
 
 class Connection {
  public:
@@ -63,6 +64,16 @@ class Connection {
   void set_no_evict(bool v) { no_evict_ = v; }
   void CloseAfterReply() { close_after_reply_ = true; }
   bool paused() const { return paused_; }
+  // Blocked in BLPOP & co. (server/blocking.h): no command runs until the
+  // blocking one completes.
+  bool blocked() const { return blocked_ != nullptr; }
+  void BlockOn(std::shared_ptr<BlockedClient> b);
+  // Ends the block with `reply` and runs pipelined commands; false if the
+  // connection must close. Owner worker only.
+  bool FinishBlock(std::string_view reply);
+  // Set while EXEC or a script runs commands: blocking commands must not
+  // block then (blocking.h CanBlock).
+  bool deny_blocking = false;
   // True when OnReadable stopped with input still in the socket, to let the
   // worker's other clients run first; the worker calls it again soon.
   bool more_input() const { return more_input_; }
@@ -121,6 +132,9 @@ class Connection {
   bool authenticated_ = true;
   bool close_after_reply_ = false;
   bool paused_ = false;
+  std::shared_ptr<BlockedClient> blocked_;
+  std::atomic<bool> blocked_flag_{false};  // blocked(), for CLIENT LIST
+  bool blocked_discard_reply_ = false;     // CLIENT REPLY OFF/SKIP applied to it
   bool more_input_ = false;
   bool no_evict_ = false;
   ReplyMode reply_mode_ = ReplyMode::kOn;

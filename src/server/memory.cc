@@ -10,6 +10,9 @@
 
 #ifdef MAGPIE_JEMALLOC
 #include <jemalloc/jemalloc.h>
+// MALLCTL_ARENAS_ALL (4096) as the string mallctl names need.
+#define STRINGIFY_ARENAS_ALL "4096"
+static_assert(MALLCTL_ARENAS_ALL == 4096);
 #endif
 
 namespace magpie {
@@ -64,5 +67,25 @@ MemoryStats ReadMemoryStats() {
 }
 
 void UpdateMemoryPeak() { ReadMemoryStats(); }
+
+void PurgeAllocator() {
+#ifdef MAGPIE_JEMALLOC
+  mallctl("arena." STRINGIFY_ARENAS_ALL ".purge", nullptr, nullptr, nullptr, 0);
+#else
+  malloc_trim(0);
+#endif
+}
+
+std::string AllocatorStatsReport() {
+#ifdef MAGPIE_JEMALLOC
+  std::string out;
+  malloc_stats_print(
+      [](void* opaque, const char* text) { static_cast<std::string*>(opaque)->append(text); },
+      &out, nullptr);
+  return out;
+#else
+  return "Stats not supported for the current allocator";
+#endif
+}
 
 }  // namespace magpie

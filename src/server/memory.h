@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 namespace magpie {
 
@@ -18,5 +19,9 @@ MemoryStats ReadMemoryStats();
 // Samples allocator memory to keep the peak current (called periodically).
 void UpdateMemoryPeak();
 const char* AllocatorName();
+// Returns dirty pages to the OS (MEMORY PURGE).
+void PurgeAllocator();
+// The allocator's own statistics report (MEMORY MALLOC-STATS).
+std::string AllocatorStatsReport();
 
 }  // namespace magpie

@@ -121,6 +121,10 @@ void Worker::Loop() {
     int64_t now = MonotonicUs();
     int timeout_ms = static_cast<int>(std::max<int64_t>(0, (next_cron_us_ - now + 999) / 1000));
     if (!paused_.empty()) timeout_ms = std::min(timeout_ms, 10);
+    if (!timers_.empty()) {
+      int64_t due = (timers_.begin()->first.first - now + 999) / 1000;
+      timeout_ms = std::min<int>(timeout_ms, static_cast<int>(std::max<int64_t>(0, due)));
+    }
     if (!ready_.empty()) timeout_ms = 0;
     int n = epoll_wait(epfd_, events, kMaxEvents, timeout_ms);
     bool woken = false;
@@ -149,6 +153,7 @@ void Worker::Loop() {
     // Tasks may close connections: run them only once no event of this
     // batch can still point at one.
     if (woken) RunTasks();
+    if (!timers_.empty()) RunTimers();
     if (MonotonicUs() >= next_cron_us_) {
       Cron();
       next_cron_us_ = MonotonicUs() + 1000000 / server_.config().hz.load();
@@ -266,6 +271,25 @@ void Worker::RunTasks() {
   for (Connection* c : doomed) Close(c);
 }
 
+Worker::TimerId Worker::AddTimer(int64_t when_us, std::function<void()> fn) {
+  TimerId id{when_us, ++timer_seq_};
+  timers_.emplace(std::make_pair(id.when_us, id.seq), std::move(fn));
+  return id;
+}
+
+void Worker::CancelTimer(TimerId id) { timers_.erase(std::make_pair(id.when_us, id.seq)); }
+
+void Worker::RunTimers() {
+  int64_t now = MonotonicUs();
+  // A timer may close connections and cancel other timers: take each one
+  // out of the map before running it.
+  while (!timers_.empty() && timers_.begin()->first.first <= now) {
+    std::function<void()> fn = std::move(timers_.begin()->second);
+    timers_.erase(timers_.begin());
+    fn();
+  }
+}
+
 void Worker::ResumePaused() {
   PauseState& p = server_.pause();
   if (p.type.load() != PauseState::kNone && NowMs() < p.until_ms.load()) return;
@@ -297,6 +321,9 @@ void Worker::Cron() {
     if (shard.expires() > 0) {
       shard.ExpireCycle(now_ms, std::min(deadline, MonotonicUs() + 1000));
     }
+    if (shard.has_volatile_subkeys()) {
+      shard.ExpireSubkeysCycle(now_ms, std::min(deadline, MonotonicUs() + 1000));
+    }
     if (MonotonicUs() > deadline) {
       expire_cursor_ = (expire_cursor_ + n + 1) % mine;
       break;
@@ -315,7 +342,7 @@ void Worker::Cron() {
   for (auto& [id, c] : conns_) {
     if (c->kill_requested.load()) {
       doomed.push_back(c);
-    } else if (timeout > 0 && !c->paused() && now_ms - c->last_interaction_ms() > timeout * 1000) {
+    } else if (timeout > 0 && !c->paused() && !c->blocked() && now_ms - c->last_interaction_ms() > timeout * 1000) {
       LOG_VERBOSE("Closing idle client id=%llu", static_cast<unsigned long long>(c->id()));
       doomed.push_back(c);
     }

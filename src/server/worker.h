@@ -10,6 +10,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -51,6 +52,16 @@ class Worker {
   // Closes a connection owned by this worker (on this thread).
   void Close(Connection* c);
 
+  // One-shot timers on this worker's loop (blocking-command timeouts).
+  // Owner thread only. A timer runs at monotonic time when_us or just after.
+  struct TimerId {
+    int64_t when_us = 0;
+    uint64_t seq = 0;
+  };
+  TimerId AddTimer(int64_t when_us, std::function<void()> fn);
+  // Forgets a timer that has not run (no-op otherwise).
+  void CancelTimer(TimerId id);
+
  private:
   void Loop();
   void Accept(size_t listen_index);
@@ -58,6 +69,7 @@ class Worker {
   void RunTasks();
   void Cron();
   void ResumePaused();
+  void RunTimers();
 
   Server& server_;
   int index_;
@@ -74,6 +86,8 @@ class Worker {
   std::mutex tasks_mu_;
   std::vector<std::function<void()>> tasks_;
   int64_t next_cron_us_ = 0;
+  std::map<std::pair<int64_t, uint64_t>, std::function<void()>> timers_;
+  uint64_t timer_seq_ = 0;
   // Position of the active-expiry walk over this worker's shards.
   size_t expire_cursor_ = 0;
 };

@@ -9,6 +9,7 @@
 
 #include "common/stats.h"
 #include "common/util.h"
+#include "types/value.h"
 
 namespace magpie {
 
@@ -91,6 +92,9 @@ void Shard::Insert(const KeyRef& k, Entry* e) {
   }
   table_.Insert(e, k.hash);
   if (e->has_expire()) AddVolatile(e);
+  if (e->is_collection() && e->value() && e->value()->HasVolatileSubkeys()) {
+    NoteVolatileSubkeys(k.key);
+  }
   AddBytes(e, true);
   UpdateCounts();
 }
@@ -99,6 +103,9 @@ void Shard::Replace(Entry* old_e, Entry* new_e, const KeyRef& k) {
   table_.Replace(old_e, new_e, k.hash);
   if (old_e->has_expire()) RemoveVolatile(old_e);
   if (new_e->has_expire()) AddVolatile(new_e);
+  if (new_e->is_collection() && new_e->value() && new_e->value()->HasVolatileSubkeys()) {
+    NoteVolatileSubkeys(k.key);
+  }
   AddBytes(old_e, false);
   AddBytes(new_e, true);
   // A copy of the same entry (new TTL, grown header) took over its value.
@@ -173,6 +180,41 @@ size_t Shard::ExpireCycle(int64_t now_ms, int64_t deadline_us) {
   return deleted;
 }
 
+namespace {
+std::atomic<Shard::SubkeyExpirer> g_subkey_expirer{nullptr};
+}  // namespace
+
+void Shard::SetSubkeyExpirer(SubkeyExpirer fn) { g_subkey_expirer.store(fn); }
+
+void Shard::NoteVolatileSubkeys(std::string_view key) {
+  if (subkey_keys_.find(key) == subkey_keys_.end()) subkey_keys_.emplace(key);
+}
+
+size_t Shard::ExpireSubkeysCycle(int64_t now_ms, int64_t deadline_us) {
+  SubkeyExpirer expirer = g_subkey_expirer.load(std::memory_order_relaxed);
+  if (ExpiryFrozen() || expirer == nullptr) return 0;
+  size_t deleted = 0;
+  size_t todo = subkey_keys_.size();
+  auto it = subkey_keys_.upper_bound(subkey_cursor_);
+  for (size_t n = 0; n < todo && !subkey_keys_.empty(); ++n) {
+    if (it == subkey_keys_.end()) it = subkey_keys_.begin();
+    subkey_cursor_ = *it;
+    KeyRef k{subkey_cursor_, HashKey(subkey_cursor_), 0};
+    Entry* e = table_.Find(k.key, k.hash);
+    if (e != nullptr && e->is_collection() && e->value()->HasVolatileSubkeys()) {
+      deleted += expirer(*this, e, k, now_ms);
+      e = table_.Find(k.key, k.hash);
+    }
+    if (e == nullptr || !e->is_collection() || !e->value()->HasVolatileSubkeys()) {
+      it = subkey_keys_.erase(it);
+    } else {
+      ++it;
+    }
+    if (MonotonicUs() > deadline_us) break;
+  }
+  return deleted;
+}
+
 Entry* Shard::RandomEntry(int64_t now_ms) {
   for (int tries = 0; tries < 100 && table_.size() > 0; ++tries) {
     Entry* e = table_.Random(NextRandom());
@@ -192,6 +234,7 @@ void Shard::TakeAll(Table* out) {
   bytes_.store(0, std::memory_order_relaxed);
   volatile_.clear();
   volatile_.shrink_to_fit();
+  subkey_keys_.clear();
   UpdateCounts();
 }
 
@@ -201,6 +244,7 @@ void Shard::SwapContents(Shard& other) {
   bytes_.store(other.bytes_.load(std::memory_order_relaxed), std::memory_order_relaxed);
   other.bytes_.store(mine, std::memory_order_relaxed);
   volatile_.swap(other.volatile_);
+  subkey_keys_.swap(other.subkey_keys_);
   UpdateCounts();
   other.UpdateCounts();
 }

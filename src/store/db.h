@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -70,6 +72,16 @@ class Shard {
   size_t ExpireCycle(int64_t now_ms, int64_t deadline_us);
   // Random live entry, or nullptr if the shard is empty.
   Entry* RandomEntry(int64_t now_ms);
+  // Hash field expiration. A key whose value HasVolatileSubkeys() is listed
+  // by name (entries move when replaced; names do not) on Insert/Replace or
+  // by NoteVolatileSubkeys; the cycle visits listed keys in name order from
+  // where it stopped, calls the registered expirer (the hash family), and
+  // forgets keys that are gone or have no field TTL left.
+  using SubkeyExpirer = size_t (*)(Shard& shard, Entry* e, const KeyRef& k, int64_t now_ms);
+  static void SetSubkeyExpirer(SubkeyExpirer fn);
+  void NoteVolatileSubkeys(std::string_view key);
+  bool has_volatile_subkeys() const { return !subkey_keys_.empty(); }
+  size_t ExpireSubkeysCycle(int64_t now_ms, int64_t deadline_us);
   // Moves a few slots of an in-progress table migration.
   void RehashStep(size_t n) { table_.MigrateStep(n); }
 
@@ -99,6 +111,8 @@ class Shard {
   std::mutex mu_;
   Table table_;
   std::vector<Entry*> volatile_;  // entries with a TTL; each knows its index
+  std::set<std::string, std::less<>> subkey_keys_;  // keys with field TTLs
+  std::string subkey_cursor_;                      // last key the cycle visited
   std::atomic<size_t> size_{0};
   std::atomic<size_t> expires_{0};
   std::atomic<size_t> bytes_{0};

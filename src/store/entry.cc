@@ -46,6 +46,7 @@ const char* EncodingName(Encoding e) {
     case Encoding::kSkiplist: return "skiplist";
     case Encoding::kQuicklist: return "quicklist";
     case Encoding::kListpack: return "listpack";
+    case Encoding::kListpackEx: return "listpackex";
   }
   return "unknown";
 }

@@ -35,6 +35,7 @@ enum class Encoding : uint8_t {
   kEmbStr = 8,
   kQuicklist = 9,
   kListpack = 11,
+  kListpackEx = 12,  // a small hash with field TTLs (Redis 7.4)
 };
 
 class CollectionValue;

@@ -26,6 +26,9 @@ class CollectionValue {
   virtual size_t MemoryUsage() const = 0;
   // A deep copy (COPY).
   virtual CollectionValue* Clone() const = 0;
+  // Whether some element has its own TTL (hash field expiration): the shard
+  // then lists the key for its active subkey-expiry cycle.
+  virtual bool HasVolatileSubkeys() const { return false; }
 };
 
 }  // namespace magpie

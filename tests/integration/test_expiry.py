@@ -21,6 +21,7 @@ def test_active_expiry_of_unread_keys(r, scale):
     """100k keys with a 1 s TTL vanish from DBSIZE within ~5 s, never read."""
     n = scale(100000)
     r.config_resetstat()
+    loaded_by = time.monotonic() + 1
     p = r.pipeline(transaction=False)
     for i in range(n):
         p.set(b"exp:%d" % i, b"v", ex=1)
@@ -28,7 +29,9 @@ def test_active_expiry_of_unread_keys(r, scale):
             p.execute()
     p.execute()
     r.set(b"persistent", b"v")
-    assert r.dbsize() == n + 1
+    # on a loaded machine the first keys may expire before the last are written
+    if time.monotonic() < loaded_by:
+        assert r.dbsize() == n + 1
     t0 = time.monotonic()
     # DBSIZE does not touch the keys, so only active expiry can shrink it
     assert wait_until(lambda: r.dbsize() == 1, timeout=1 + (15 if SANITIZED else 5)), (

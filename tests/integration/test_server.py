@@ -7,7 +7,7 @@ import time
 import pytest
 import redis
 
-from conftest import RawConn, encode_command, parse_reply
+from conftest import RawConn, RespError, encode_command, parse_reply
 
 OK = b"+OK\r\n"
 
@@ -494,3 +494,28 @@ def test_sigterm_exits_zero(server_factory):
     c.set("k", "v")
     c.close()
     assert s.stop() == 0
+
+
+def test_memory_usage(r, rc):
+    r.set("mu", "x" * 100)
+    small = r.memory_usage("mu")
+    assert isinstance(small, int) and 100 < small < 200
+    r.set("mu", "x" * 10000)
+    assert r.memory_usage("mu") >= 10000
+    assert r.memory_usage("mu", samples=0) == r.memory_usage("mu")
+    assert r.memory_usage("missing") is None
+    assert rc.cmd_parsed("MEMORY", "USAGE", "mu", "SAMPLES", "x") == \
+        RespError(b"ERR value is not an integer or out of range")
+    for bad in (["SAMPLES", "-1"], ["SAMPLES"], ["foo"]):
+        assert rc.cmd_parsed("MEMORY", "USAGE", "mu", *bad) == RespError(b"ERR syntax error")
+    assert rc.cmd_parsed("MEMORY", "USAGE", "missing", "foo") == RespError(b"ERR syntax error")
+
+
+def test_memory_purge_stats_help(r, rc):
+    assert r.memory_purge() is True
+    stats = rc.cmd_parsed("MEMORY", "MALLOC-STATS")
+    assert isinstance(stats, bytes) and len(stats) > 0
+    help_lines = rc.cmd_parsed("MEMORY", "HELP")
+    assert help_lines[0].startswith(b"MEMORY <subcommand>")
+    assert rc.cmd_parsed("MEMORY", "FOO") == \
+        RespError(b"ERR unknown subcommand 'FOO'. Try MEMORY HELP.")
