@@ -21,6 +21,7 @@
 
 #include "commands/command.h"
 #include "commands/helpers.h"
+#include "commands/zset_ops.h"
 #include "server/blocking.h"
 #include "server/connection.h"
 #include "server/server.h"
@@ -29,18 +30,15 @@
 
 namespace magpie {
 
-namespace {
-
-struct ZLimits {
-  size_t entries;
-  size_t value;
-};
-
-ZLimits Limits(CommandContext& c) {
+ZLimits ZSetLimits(CommandContext& c) {
   auto& cfg = c.server.config();
   return {static_cast<size_t>(cfg.zset_max_listpack_entries.load()),
           static_cast<size_t>(cfg.zset_max_listpack_value.load())};
 }
+
+namespace {
+
+ZLimits Limits(CommandContext& c) { return ZSetLimits(c); }
 
 ZSetValue* Z(Entry* e) { return ValueOf<ZSetValue>(e); }
 
@@ -184,10 +182,6 @@ void ReplyListHeader(CommandContext& c, size_t n, bool withscores) {
 // ---------------------------------------------------------------------------
 // ZADD / ZINCRBY
 
-struct ZAddFlags {
-  bool nx = false, xx = false, gt = false, lt = false, ch = false, incr = false;
-};
-
 enum class AddResult { kNop, kAdded, kUpdated, kSame, kNaN };
 
 // Redis's zsetAdd: applies one score (or increment) under the flags.
@@ -221,28 +215,35 @@ void ZAddGeneric(CommandContext& c, size_t first, ZAddFlags f) {
   if (f.incr && elements > 1) {
     return c.reply.Error("ERR INCR option supports a single increment-element pair");
   }
-  std::vector<double> scores(elements);
+  std::vector<std::pair<double, std::string_view>> items(elements);
   for (size_t i = 0; i < elements; ++i) {
     auto s = ParseDouble(c.arg(first + 2 * i));
     if (!s) return c.reply.Error(err::kNotFloat);
-    scores[i] = *s;
+    items[i] = {*s, c.arg(first + 2 * i + 1)};
   }
+  ZAddApply(c, c.arg(1), items, f);
+}
+
+}  // namespace
+
+void ZAddApply(CommandContext& c, std::string_view key,
+               const std::vector<std::pair<double, std::string_view>>& items, const ZAddFlags& f) {
   ZLimits lim = Limits(c);
-  KeyLock k(c.db(), c.arg(1));
+  KeyLock k(c.db(), key);
   bool wrong;
   Entry* e = LookupTyped(c, k.shard, k.ref, ObjType::kZSet, true, &wrong);
   if (wrong) return;
   if (e == nullptr) {
     if (f.xx) return f.incr ? c.reply.Null() : c.reply.Int(0);
-    e = Entry::NewCollection(c.arg(1), ObjType::kZSet, Encoding::kListpack, new ZSetValue());
+    e = Entry::NewCollection(key, ObjType::kZSet, Encoding::kListpack, new ZSetValue());
     k.shard.Insert(k.ref, e);
   }
   ValueChange change(k.shard, e);
   int64_t added = 0, updated = 0;
   double last = 0;
   bool applied = false;
-  for (size_t i = 0; i < elements; ++i) {
-    AddResult r = ApplyScore(Z(e), e, c.arg(first + 2 * i + 1), scores[i], f, lim, &last);
+  for (const auto& [score, member] : items) {
+    AddResult r = ApplyScore(Z(e), e, member, score, f, lim, &last);
     if (r == AddResult::kNaN) {
       change.Done();
       if (Z(e)->size() == 0) k.shard.Erase(k.ref);
@@ -254,10 +255,12 @@ void ZAddGeneric(CommandContext& c, size_t first, ZAddFlags f) {
   }
   change.Done();
   // A client blocked in BZPOPMIN may be waiting for this key.
-  if (added > 0) SignalKeyReady(c.conn.db(), c.arg(1));
+  if (added > 0) SignalKeyReady(c.conn.db(), key);
   if (f.incr) return applied ? c.reply.Double(last) : c.reply.Null();
   c.reply.Int(f.ch ? added + updated : added);
 }
+
+namespace {
 
 void ZAdd(CommandContext& c) {
   ZAddFlags f;
@@ -521,10 +524,10 @@ void ZRevRangeByScore(CommandContext& c) { ZRangeByScoreGeneric(c, -1, RangeType
 void ZRangeByLex(CommandContext& c) { ZRangeByScoreGeneric(c, 1, RangeType::kLex); }
 void ZRevRangeByLex(CommandContext& c) { ZRangeByScoreGeneric(c, -1, RangeType::kLex); }
 
-// Builds a sorted set from distinct (member, score) pairs, inserted in the
-// given order. `large` starts it in the large encoding; otherwise it starts
-// as a listpack and converts on the way, as Redis's result sets do. (Which
-// one matters beyond OBJECT ENCODING: a listpack stores -0 as 0.)
+}  // namespace
+
+// (Which encoding a result starts in matters beyond OBJECT ENCODING: a
+// listpack stores -0 as 0.)
 std::unique_ptr<ZSetValue> BuildZSet(const std::vector<std::pair<std::string, double>>& items,
                                      const ZLimits& lim, bool large) {
   auto z = std::make_unique<ZSetValue>();
@@ -533,7 +536,6 @@ std::unique_ptr<ZSetValue> BuildZSet(const std::vector<std::pair<std::string, do
   return z;
 }
 
-// Stores a result under `key` (deleting the key when it is empty).
 void StoreZSet(CommandContext& c, Shard& shard, const KeyRef& ref, std::string_view key,
                std::unique_ptr<ZSetValue> z) {
   Entry* old = LookupWrite(shard, ref, c.now_ms);
@@ -546,6 +548,8 @@ void StoreZSet(CommandContext& c, Shard& shard, const KeyRef& ref, std::string_v
   old != nullptr ? shard.Replace(old, e, ref) : shard.Insert(ref, e);
   SignalKeyReady(c.conn.db(), key);
 }
+
+namespace {
 
 // ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]
 void ZRangeStore(CommandContext& c) {
