@@ -83,6 +83,8 @@ CommandRegistry::CommandRegistry() {
   RegisterBitmapFamily(*this);
   RegisterHllFamily(*this);
   RegisterZSetFamily(*this);
+  RegisterGeoFamily(*this);
+  RegisterSortFamily(*this);
 }
 
 CommandSpec& CommandRegistry::Add(CommandSpec spec) {

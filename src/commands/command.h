@@ -138,5 +138,7 @@ void RegisterHashFamily(CommandRegistry& r);
 void RegisterBitmapFamily(CommandRegistry& r);
 void RegisterHllFamily(CommandRegistry& r);
 void RegisterZSetFamily(CommandRegistry& r);
+void RegisterGeoFamily(CommandRegistry& r);
+void RegisterSortFamily(CommandRegistry& r);
 
 }  // namespace magpie
