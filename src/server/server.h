@@ -45,6 +45,11 @@ class Server {
   // Client registry: every live connection, by id. CLIENT LIST/KILL walk it
   // under registry_mu(); a connection unregisters itself before it is freed.
   uint64_t NextClientId() { return next_client_id_.fetch_add(1); }
+  // The worker that owns the next accepted connection (round robin).
+  int NextAcceptWorker() {
+    return static_cast<int>(next_accept_.fetch_add(1, std::memory_order_relaxed) %
+                            static_cast<uint32_t>(workers_.size()));
+  }
   void Register(Connection* c);
   void Unregister(Connection* c);
   std::mutex& registry_mu() { return registry_mu_; }
@@ -103,6 +108,7 @@ class Server {
   std::mutex registry_mu_;
   std::unordered_map<uint64_t, Connection*> clients_;
   std::atomic<uint64_t> next_client_id_{1};
+  std::atomic<uint32_t> next_accept_{0};
   std::atomic<int64_t> connected_clients_{0};
   std::atomic<int64_t> memcache_connections_{0};
 

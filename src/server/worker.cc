@@ -202,29 +202,41 @@ void Worker::Accept(size_t listen_index) {
       stats.rejected_connections.Add();
       continue;
     }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    int64_t ka = cfg.tcp_keepalive.load();
-    if (ka > 0) {
-      int idle = static_cast<int>(ka), intvl = std::max(1, static_cast<int>(ka / 3)), cnt = 3;
-      setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-      setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
-      setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
-      setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+    // Connections go to the workers in turn: EPOLLEXCLUSIVE wakes whichever
+    // worker sits first in the listening socket's wait queue, which on an
+    // idle server is the same one every time.
+    int target = server_.NextAcceptWorker();
+    if (target == index_) {
+      Adopt(fd, FormatAddr(ss), memcache);
+    } else {
+      Worker* w = &server_.worker(target);
+      w->Post([w, fd, peer = FormatAddr(ss), memcache] { w->Adopt(fd, peer, memcache); });
     }
-    sockaddr_storage local{};
-    socklen_t llen = sizeof(local);
-    getsockname(fd, reinterpret_cast<sockaddr*>(&local), &llen);
-    auto* c = new Connection(*this, fd, server_.NextClientId(), FormatAddr(ss), FormatAddr(local),
-                             memcache);
-    conns_[c->id()] = c;
-    if (!memcache) server_.Register(c);
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP;
-    ev.data.ptr = c;
-    epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev);
-    LOG_VERBOSE("Accepted %s", c->addr().c_str());
   }
+}
+
+void Worker::Adopt(int fd, const std::string& peer, bool memcache) {
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  int64_t ka = server_.config().tcp_keepalive.load();
+  if (ka > 0) {
+    int idle = static_cast<int>(ka), intvl = std::max(1, static_cast<int>(ka / 3)), cnt = 3;
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+  }
+  sockaddr_storage local{};
+  socklen_t llen = sizeof(local);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&local), &llen);
+  auto* c = new Connection(*this, fd, server_.NextClientId(), peer, FormatAddr(local), memcache);
+  conns_[c->id()] = c;
+  if (!memcache) server_.Register(c);
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP;
+  ev.data.ptr = c;
+  epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev);
+  LOG_VERBOSE("Accepted %s", c->addr().c_str());
 }
 
 void Worker::HandleEvent(void* tag, uint32_t events) {

@@ -65,6 +65,8 @@ class Worker {
  private:
   void Loop();
   void Accept(size_t listen_index);
+  // Takes ownership of an accepted socket (on this worker's thread).
+  void Adopt(int fd, const std::string& peer, bool memcache);
   void HandleEvent(void* tag, uint32_t events);
   void RunTasks();
   void Cron();

@@ -186,6 +186,42 @@ def test_increments_from_clients_on_all_workers_are_atomic(server_factory, is_ma
     assert len(ids) == n_clients
 
 
+def thread_cpu_ticks(pid):
+    """utime + stime of each thread of a process, by thread id."""
+    out = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        out[tid] = int(fields[11]) + int(fields[12])
+    return out
+
+
+def test_connections_are_spread_over_the_workers(server_factory, is_magpie):
+    """Clients that connect one after another to an idle server land on
+    different workers, so two busy clients keep two worker threads busy."""
+    magpie_only(is_magpie)
+    s = server_factory(["--threads", "2"])
+    clients = [RawConn(s.port) for _ in range(2)]
+    before = thread_cpu_ticks(s.pid)
+    batch = encode_command("PING") * 2000
+
+    def work(c):
+        for _ in range(100):
+            c.send(batch)
+            c.read_n(2000)
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    after = thread_cpu_ticks(s.pid)
+    used = sorted((after[t] - before.get(t, 0) for t in after), reverse=True)
+    assert used[0] > 0 and used[1] >= used[0] // 4, used
+    for c in clients:
+        c.close()
+
+
 def test_requirepass_config_file_and_auth(server_factory, is_magpie, tmp_path):
     magpie_only(is_magpie)
     conf = tmp_path / "magpie.conf"
