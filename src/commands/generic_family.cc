@@ -161,40 +161,15 @@ void Keys(CommandContext& c) {
 // (see store/table.h), so a key present for the whole scan is returned even
 // if tables resize between calls.
 void Scan(CommandContext& c) {
-  // Parsed as strtoul does: a leading '-' wraps around.
-  std::string_view cur = c.arg(1);
-  bool negative = !cur.empty() && cur[0] == '-';
-  auto cursor = ParseUint64(negative ? cur.substr(1) : cur);
+  auto cursor = ParseScanCursor(c.arg(1));
   if (!cursor) return c.reply.Error("ERR invalid cursor");
-  if (negative) *cursor = 0 - *cursor;
-  std::string_view pattern;
-  bool has_pattern = false;
-  std::string_view type;
-  bool has_type = false;
-  int64_t count = 10;
-  for (size_t i = 2; i < c.argc(); ++i) {
-    std::string_view a = c.arg(i);
-    bool has_next = i + 1 < c.argc();
-    if (EqualsIgnoreCase(a, "count") && has_next) {
-      auto v = IntArg(c, c.arg(++i));
-      if (!v) return;
-      if (*v < 1) return c.reply.Error(err::kSyntax);
-      count = *v;
-    } else if (EqualsIgnoreCase(a, "match") && has_next) {
-      pattern = c.arg(++i);
-      has_pattern = !(pattern.size() == 1 && pattern[0] == '*');
-    } else if (EqualsIgnoreCase(a, "type") && has_next) {
-      type = c.arg(++i);
-      has_type = true;
-    } else {
-      return c.reply.Error(err::kSyntax);
-    }
-  }
+  ScanOptions o;
+  if (!ParseScanOptions(c, 2, true, &o)) return;
   Db& db = c.db();
   uint64_t shard = *cursor >> 48;
   uint64_t pos = *cursor & (Table::kCursorEnd - 1);
   std::vector<std::string> keys;
-  size_t want = static_cast<size_t>(std::min<int64_t>(count, 1 << 20));
+  size_t want = static_cast<size_t>(std::min<int64_t>(o.count, 1 << 20));
   // Visit about 10 x COUNT buckets at most, matching or not, as Redis does:
   // a filter that matches nothing must not walk the whole database at once.
   int rounds = 10;
@@ -210,8 +185,8 @@ void Scan(CommandContext& c) {
       std::lock_guard<std::mutex> lk(s.mu());
       pos = s.table().Scan(pos, want, [&](Entry* e) {
         if (e->has_expire() && c.now_ms > e->expire_ms()) return;
-        if (has_type && !EqualsIgnoreCase(type, TypeName(e->type()))) return;
-        if (has_pattern && !GlobMatch(pattern, e->key())) return;
+        if (o.has_type && !EqualsIgnoreCase(o.type, TypeName(e->type()))) return;
+        if (o.has_pattern && !GlobMatch(o.pattern, e->key())) return;
         keys.emplace_back(e->key());
       });
     }

@@ -353,47 +353,23 @@ void HRandField(CommandContext& c) {
 
 // HSCAN key cursor [MATCH pattern] [COUNT count]
 void HScan(CommandContext& c) {
-  // Parsed as strtoul does: a leading '-' wraps around.
-  std::string_view cur = c.arg(2);
-  bool negative = !cur.empty() && cur[0] == '-';
-  auto cursor = ParseUint64(negative ? cur.substr(1) : cur);
+  auto cursor = ParseScanCursor(c.arg(2));
   if (!cursor) return c.reply.Error("ERR invalid cursor");
-  if (negative) *cursor = 0 - *cursor;
   KeyLock k(c.db(), c.arg(1));
   bool wrong;
   Entry* e = OpenHash(c, k.shard, k.ref, false, &wrong);
   if (wrong) return;
-  if (e == nullptr) {
-    c.reply.ArrayHeader(2);
-    c.reply.Bulk("0");
-    return c.reply.ArrayHeader(0);
-  }
-  std::string_view pattern;
-  bool has_pattern = false;
-  int64_t count = 10;
-  for (size_t i = 3; i < c.argc(); ++i) {
-    std::string_view a = c.arg(i);
-    bool has_next = i + 1 < c.argc();
-    if (EqualsIgnoreCase(a, "count") && has_next) {
-      auto v = IntArg(c, c.arg(++i));
-      if (!v) return;
-      if (*v < 1) return c.reply.Error(err::kSyntax);
-      count = *v;
-    } else if (EqualsIgnoreCase(a, "match") && has_next) {
-      pattern = c.arg(++i);
-      has_pattern = !(pattern.size() == 1 && pattern[0] == '*');
-    } else {
-      return c.reply.Error(err::kSyntax);
-    }
-  }
+  if (e == nullptr) return ReplyEmptyScan(c.reply);
+  ScanOptions o;
+  if (!ParseScanOptions(c, 3, false, &o)) return;
   // Cursors past the prefix space come from elsewhere: start over, as an
   // unknown cursor does in Redis.
   uint64_t pos = *cursor < FieldTable::kCursorEnd ? *cursor : 0;
   std::vector<std::string_view> out;
   uint64_t next = ValueOf<HashValue>(e)->Scan(
-      pos, static_cast<size_t>(std::min<int64_t>(count, 1 << 20)),
+      pos, static_cast<size_t>(std::min<int64_t>(o.count, 1 << 20)),
       [&](std::string_view f, std::string_view v) {
-        if (has_pattern && !GlobMatch(pattern, f)) return;
+        if (o.has_pattern && !GlobMatch(o.pattern, f)) return;
         out.push_back(f);
         out.push_back(v);
       });

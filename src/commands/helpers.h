@@ -119,6 +119,47 @@ inline std::optional<int64_t> IntArg(CommandContext& c, std::string_view s,
   return v;
 }
 
+// The options of SCAN, HSCAN, SSCAN and ZSCAN.
+struct ScanOptions {
+  std::string_view pattern;
+  bool has_pattern = false;  // a MATCH other than "*"
+  std::string_view type;
+  bool has_type = false;     // SCAN's TYPE
+  int64_t count = 10;
+};
+
+// Parses "[MATCH pattern] [COUNT count] [TYPE type]" from args[first] (TYPE
+// only when `allow_type`); replies Redis's error and returns false on a bad
+// option.
+inline bool ParseScanOptions(CommandContext& c, size_t first, bool allow_type, ScanOptions* o) {
+  for (size_t i = first; i < c.argc(); ++i) {
+    std::string_view a = c.arg(i);
+    bool has_next = i + 1 < c.argc();
+    if (EqualsIgnoreCase(a, "count") && has_next) {
+      auto v = IntArg(c, c.arg(++i));
+      if (!v) return false;
+      if (*v < 1) return c.reply.Error(err::kSyntax), false;
+      o->count = *v;
+    } else if (EqualsIgnoreCase(a, "match") && has_next) {
+      o->pattern = c.arg(++i);
+      o->has_pattern = !(o->pattern.size() == 1 && o->pattern[0] == '*');
+    } else if (allow_type && EqualsIgnoreCase(a, "type") && has_next) {
+      o->type = c.arg(++i);
+      o->has_type = true;
+    } else {
+      return c.reply.Error(err::kSyntax), false;
+    }
+  }
+  return true;
+}
+
+// The reply of HSCAN/SSCAN/ZSCAN on a missing key.
+inline void ReplyEmptyScan(ReplyBuilder& r) {
+  r.ArrayHeader(2);
+  r.Bulk("0");
+  r.ArrayHeader(0);
+}
+
 // Parses a database index argument as SELECT/MOVE/COPY do.
 inline std::optional<int> DbIndexArg(CommandContext& c, std::string_view s) {
   auto v = ParseInt64(s);

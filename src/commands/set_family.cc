@@ -441,61 +441,23 @@ void SInterCard(CommandContext& c) {
   c.reply.Int(count);
 }
 
-// A cursor read as Redis reads it, with strtoul: an optional sign (a '-'
-// wraps around), decimal digits with any leading zeros, no overflow; an
-// empty string is 0.
-std::optional<uint64_t> ParseCursor(std::string_view s) {
-  if (s.empty()) return 0;
-  bool negative = s[0] == '-';
-  if (s[0] == '-' || s[0] == '+') s.remove_prefix(1);
-  if (s.empty()) return std::nullopt;
-  uint64_t v = 0;
-  for (char ch : s) {
-    if (ch < '0' || ch > '9') return std::nullopt;
-    auto d = static_cast<uint64_t>(ch - '0');
-    if (v > (UINT64_MAX - d) / 10) return std::nullopt;
-    v = v * 10 + d;
-  }
-  return negative ? 0 - v : v;
-}
-
 // SSCAN key cursor [MATCH pattern] [COUNT count]
 void SScan(CommandContext& c) {
-  auto cursor = ParseCursor(c.arg(2));
+  auto cursor = ParseScanCursor(c.arg(2));
   if (!cursor) return c.reply.Error("ERR invalid cursor");
   KeyLock k(c.db(), c.arg(1));
   Entry* e;
   bool wrong;
   SetValue* s = LookupSet(c, k.shard, k.ref, false, &e, &wrong);
   if (wrong) return;
-  if (s == nullptr) {
-    c.reply.ArrayHeader(2);
-    c.reply.Bulk("0");
-    return c.reply.ArrayHeader(0);
-  }
-  std::string_view pattern;
-  bool has_pattern = false;
-  int64_t count = 10;
-  for (size_t i = 3; i < c.argc(); ++i) {
-    std::string_view a = c.arg(i);
-    bool has_next = i + 1 < c.argc();
-    if (EqualsIgnoreCase(a, "count") && has_next) {
-      auto v = IntArg(c, c.arg(++i));
-      if (!v) return;
-      if (*v < 1) return c.reply.Error(err::kSyntax);
-      count = *v;
-    } else if (EqualsIgnoreCase(a, "match") && has_next) {
-      pattern = c.arg(++i);
-      has_pattern = !(pattern.size() == 1 && pattern[0] == '*');
-    } else {
-      return c.reply.Error(err::kSyntax);
-    }
-  }
+  if (s == nullptr) return ReplyEmptyScan(c.reply);
+  ScanOptions o;
+  if (!ParseScanOptions(c, 3, false, &o)) return;
   std::vector<std::string> members;
-  auto want = static_cast<size_t>(std::min<int64_t>(count, 1 << 20));
+  auto want = static_cast<size_t>(std::min<int64_t>(o.count, 1 << 20));
   uint64_t pos = *cursor & (SetValue::kScanEnd - 1);
   auto collect = [&](std::string_view m) {
-    if (!has_pattern || GlobMatch(pattern, m)) members.emplace_back(m);
+    if (!o.has_pattern || GlobMatch(o.pattern, m)) members.emplace_back(m);
   };
   if (s->compact()) {
     pos = s->Scan(0, 0, collect);

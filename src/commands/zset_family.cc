@@ -1088,47 +1088,26 @@ void ZInterCard(CommandContext& c) {
 // ZSCAN key cursor [MATCH pattern] [COUNT count]
 
 void ZScan(CommandContext& c) {
-  std::string_view cur = c.arg(2);
-  bool negative = !cur.empty() && cur[0] == '-';
-  auto cursor = ParseUint64(negative ? cur.substr(1) : cur);
+  auto cursor = ParseScanCursor(c.arg(2));
   if (!cursor) return c.reply.Error("ERR invalid cursor");
-  if (negative) *cursor = 0 - *cursor;
   KeyLock k(c.db(), c.arg(1));
   ZSetValue* z;
   if (!ReadZ(c, k, &z)) return;
-  if (z == nullptr) {
-    c.reply.ArrayHeader(2);
-    c.reply.Bulk("0");
-    return c.reply.ArrayHeader(0);
-  }
-  std::string_view pattern;
-  bool has_pattern = false;
-  int64_t count = 10;
-  for (size_t i = 3; i < c.argc(); ++i) {
-    std::string_view a = c.arg(i);
-    bool has_next = i + 1 < c.argc();
-    if (Is(a, "count") && has_next) {
-      auto v = IntArg(c, c.arg(++i));
-      if (!v) return;
-      if (*v < 1) return c.reply.Error(err::kSyntax);
-      count = *v;
-    } else if (Is(a, "match") && has_next) {
-      pattern = c.arg(++i);
-      has_pattern = !(pattern.size() == 1 && pattern[0] == '*');
-    } else {
-      return c.reply.Error(err::kSyntax);
-    }
-  }
+  if (z == nullptr) return ReplyEmptyScan(c.reply);
+  ScanOptions o;
+  if (!ParseScanOptions(c, 3, false, &o)) return;
   std::vector<std::pair<std::string, std::string>> out;
   uint64_t next = 0;
   if (z->is_listpack()) {
     z->ForEachListpackRaw([&](std::string_view m, std::string_view s) {
-      if (!has_pattern || GlobMatch(pattern, m)) out.emplace_back(m, s);
+      if (!o.has_pattern || GlobMatch(o.pattern, m)) out.emplace_back(m, s);
     });
   } else {
-    next = z->Scan(*cursor, static_cast<size_t>(std::min<int64_t>(count, 1 << 20)),
+    next = z->Scan(*cursor, static_cast<size_t>(std::min<int64_t>(o.count, 1 << 20)),
                    [&](std::string_view m, double s) {
-                     if (!has_pattern || GlobMatch(pattern, m)) out.emplace_back(m, FormatDouble(s));
+                     if (!o.has_pattern || GlobMatch(o.pattern, m)) {
+                       out.emplace_back(m, FormatDouble(s));
+                     }
                    });
   }
   c.reply.ArrayHeader(2);

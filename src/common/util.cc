@@ -37,8 +37,11 @@ std::optional<int64_t> ParseInt64(std::string_view s) {
   return static_cast<int64_t>(v);
 }
 
-std::optional<uint64_t> ParseUint64(std::string_view s) {
-  if (s.empty() || s.size() > 20) return std::nullopt;
+std::optional<uint64_t> ParseScanCursor(std::string_view s) {
+  if (s.empty()) return 0;
+  bool negative = s[0] == '-';
+  if (s[0] == '-' || s[0] == '+') s.remove_prefix(1);
+  if (s.empty()) return std::nullopt;
   uint64_t v = 0;
   for (char c : s) {
     if (c < '0' || c > '9') return std::nullopt;
@@ -46,7 +49,7 @@ std::optional<uint64_t> ParseUint64(std::string_view s) {
     if (v > (UINT64_MAX - d) / 10) return std::nullopt;
     v = v * 10 + d;
   }
-  return v;
+  return negative ? 0 - v : v;
 }
 
 std::optional<long double> ParseLongDouble(std::string_view s) {

@@ -16,8 +16,10 @@ namespace magpie {
 // leading '+', no spaces, no leading zeros (except "0"), no overflow.
 std::optional<int64_t> ParseInt64(std::string_view s);
 
-// Parses an unsigned 64-bit decimal integer (used for SCAN cursors).
-std::optional<uint64_t> ParseUint64(std::string_view s);
+// Parses a SCAN-family cursor as Redis does, with strtoul: an optional sign
+// (a '-' wraps around), decimal digits with any leading zeros, no overflow;
+// an empty string is 0.
+std::optional<uint64_t> ParseScanCursor(std::string_view s);
 
 // Parses a long double the way Redis's string2ld does: strtold on the whole
 // string, no spaces, no NaN; "inf"/"-inf" accepted.

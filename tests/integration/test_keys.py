@@ -6,7 +6,7 @@ import time
 import pytest
 import redis
 
-from conftest import NIL, NOT_INT, OK, arity, bulk, err, integer  # noqa: F401
+from conftest import NIL, NOT_INT, OK, RawConn, arity, bulk, err, integer  # noqa: F401
 SYNTAX = err("ERR syntax error")
 DB_RANGE = err("ERR DB index is out of range")
 SAME = err("ERR source and destination objects are the same")
@@ -402,3 +402,31 @@ def test_flushall_large(r, scale):
     assert r.dbsize() == 0
     assert r.set("after", 1)
     assert r.get("after") == b"1"
+
+
+def test_scan_family_cursors_and_options_match_redis(server, redis_ref):
+    """SCAN, HSCAN, SSCAN and ZSCAN read their cursor as strtoul does ("" and
+    "+0" are 0, a '-' wraps) and their options in the same order as Redis."""
+    cursors = [b"0", b"", b"+0", b"007", b"-0", b"-", b"+", b" 1", b"1 ", b"x",
+               b"18446744073709551615", b"18446744073709551616"]
+    opts = [[], [b"COUNT", b"0"], [b"COUNT", b"x"], [b"MATCH"], [b"MATCH", b"*", b"COUNT", b"5"],
+            [b"TYPE", b"hash"], [b"BOGUS"]]
+    a, b = RawConn(server.port), RawConn(redis_ref.port)
+    try:
+        for conn in (a, b):
+            conn.cmd(b"FLUSHALL")
+            conn.cmd(b"HSET", b"h", b"f", b"v")
+            conn.cmd(b"SADD", b"s", b"m")
+            conn.cmd(b"ZADD", b"z", b"1", b"m")
+        for cmd in ([b"SCAN"], [b"HSCAN", b"h"], [b"SSCAN", b"s"], [b"ZSCAN", b"z"],
+                    [b"HSCAN", b"nokey"], [b"ZSCAN", b"s"]):
+            for cur in cursors:
+                for o in opts:
+                    args = cmd + [cur] + o
+                    ra, rb = a.cmd(*args), b.cmd(*args)
+                    if ra[:1] == rb[:1] == b"*":  # cursors of a non-zero start differ
+                        ra, rb = ra[:4], rb[:4]
+                    assert ra == rb, args
+    finally:
+        a.close()
+        b.close()
