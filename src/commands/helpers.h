@@ -119,6 +119,40 @@ inline std::optional<int64_t> IntArg(CommandContext& c, std::string_view s,
   return v;
 }
 
+// The arguments of LMPOP, BLMPOP, ZMPOP and BZMPOP: "numkeys key [key ...]
+// END [COUNT count]", where END is one of two words (LEFT/RIGHT, MIN/MAX).
+struct MPopArgs {
+  std::vector<std::string_view> keys;
+  bool second_end = false;  // RIGHT or MAX
+  int64_t count = 1;
+};
+
+// Parses MPopArgs from args[at]; replies Redis's error and returns false.
+inline bool ParseMPopArgs(CommandContext& c, size_t at, const char* first_end,
+                          const char* second_end, MPopArgs* out) {
+  auto n = ParseInt64(c.arg(at));
+  if (!n || *n <= 0) return c.reply.Error("ERR numkeys should be greater than 0"), false;
+  if (static_cast<uint64_t>(*n) > c.argc() - at - 2) return c.reply.Error(err::kSyntax), false;
+  size_t end_at = at + 1 + static_cast<size_t>(*n);
+  out->keys.assign(c.args.begin() + static_cast<ptrdiff_t>(at + 1),
+                   c.args.begin() + static_cast<ptrdiff_t>(end_at));
+  out->second_end = EqualsIgnoreCase(c.arg(end_at), second_end);
+  if (!out->second_end && !EqualsIgnoreCase(c.arg(end_at), first_end)) {
+    return c.reply.Error(err::kSyntax), false;
+  }
+  bool have_count = false;
+  for (size_t i = end_at + 1; i < c.argc(); ++i) {
+    if (have_count || !EqualsIgnoreCase(c.arg(i), "count") || i + 1 == c.argc()) {
+      return c.reply.Error(err::kSyntax), false;
+    }
+    auto v = ParseInt64(c.arg(++i));
+    if (!v || *v <= 0) return c.reply.Error("ERR count should be greater than 0"), false;
+    out->count = *v;
+    have_count = true;
+  }
+  return true;
+}
+
 // The options of SCAN, HSCAN, SSCAN and ZSCAN.
 struct ScanOptions {
   std::string_view pattern;

@@ -417,48 +417,6 @@ void LMove(CommandContext& c) {
 }
 void RPopLPush(CommandContext& c) { MoveGeneric(c, false, true); }
 
-// Parsed [B]LMPOP arguments: numkeys key [key ...] LEFT|RIGHT [COUNT n].
-struct MPopArgs {
-  std::vector<std::string_view> keys;
-  bool front = true;
-  int64_t count = 1;
-};
-
-bool ParseMPop(CommandContext& c, size_t numkeys_at, MPopArgs* out) {
-  auto n = ParseInt64(c.arg(numkeys_at));
-  if (!n || *n <= 0) {
-    c.reply.Error("ERR numkeys should be greater than 0");
-    return false;
-  }
-  size_t first = numkeys_at + 1;
-  if (static_cast<uint64_t>(*n) >= c.argc() - first) {
-    c.reply.Error(err::kSyntax);
-    return false;
-  }
-  size_t where = first + static_cast<size_t>(*n);
-  out->keys.assign(c.args.begin() + static_cast<ptrdiff_t>(first), c.args.begin() + static_cast<ptrdiff_t>(where));
-  if (!ParseWhere(c.arg(where), &out->front)) {
-    c.reply.Error(err::kSyntax);
-    return false;
-  }
-  bool have_count = false;
-  for (size_t i = where + 1; i < c.argc(); ++i) {
-    if (!have_count && EqualsIgnoreCase(c.arg(i), "count") && i + 1 < c.argc()) {
-      auto v = ParseInt64(c.arg(++i));
-      if (!v || *v <= 0) {
-        c.reply.Error("ERR count should be greater than 0");
-        return false;
-      }
-      out->count = *v;
-      have_count = true;
-    } else {
-      c.reply.Error(err::kSyntax);
-      return false;
-    }
-  }
-  return true;
-}
-
 // Pops from the first non-empty list of `keys` (locked): replies
 // [key, [elements]] and returns true; WRONGTYPE also returns true; false
 // when all are empty.
@@ -472,7 +430,7 @@ bool TryMPop(CommandContext& c, KeysLock& locks, const MPopArgs& a) {
     }
     c.reply.ArrayHeader(2);
     c.reply.Bulk(a.keys[i]);
-    PopMany(c, locks.shard(i), locks.ref(i), e, a.front, a.count);
+    PopMany(c, locks.shard(i), locks.ref(i), e, !a.second_end, a.count);
     return true;
   }
   return false;
@@ -480,7 +438,7 @@ bool TryMPop(CommandContext& c, KeysLock& locks, const MPopArgs& a) {
 
 void LMPop(CommandContext& c) {
   MPopArgs a;
-  if (!ParseMPop(c, 1, &a)) return;
+  if (!ParseMPopArgs(c, 1, "left", "right", &a)) return;
   KeysLock locks;
   for (std::string_view k : a.keys) locks.Add(c.db(), k);
   locks.Lock();
@@ -547,14 +505,14 @@ void BRPop(CommandContext& c) { BPopGeneric(c, false); }
 // BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT n]
 void BLMPop(CommandContext& c) {
   MPopArgs a;
-  if (!ParseMPop(c, 2, &a)) return;
+  if (!ParseMPopArgs(c, 2, "left", "right", &a)) return;
   auto timeout = ParseBlockTimeout(c, c.arg(1));
   if (!timeout) return;
   KeysLock locks;
   for (std::string_view k : a.keys) locks.Add(c.db(), k);
   locks.Lock();
   if (TryMPop(c, locks, a)) return;
-  bool front = a.front;
+  bool front = !a.second_end;
   int64_t count = a.count;
   BlockOrNull(c, a.keys, *timeout, [front, count](Server& s, BlockedClient& b, std::string_view key, ReplyBuilder& r) {
     return ServePop(s, b, key, r, front, count, true);

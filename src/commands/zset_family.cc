@@ -653,52 +653,9 @@ void ZPopGeneric(CommandContext& c, bool max) {
 void ZPopMin(CommandContext& c) { ZPopGeneric(c, false); }
 void ZPopMax(CommandContext& c) { ZPopGeneric(c, true); }
 
-struct ZMPopArgs {
-  std::vector<std::string_view> keys;
-  bool max = false;
-  size_t count = 1;
-};
-
-// Parses "numkeys key [key ...] MIN|MAX [COUNT count]" from args[at].
-bool ParseZMPop(CommandContext& c, size_t at, ZMPopArgs* a) {
-  auto numkeys = ParseInt64(c.arg(at));
-  if (!numkeys || *numkeys <= 0) {
-    c.reply.Error("ERR numkeys should be greater than 0");
-    return false;
-  }
-  if (static_cast<uint64_t>(*numkeys) > c.argc() - at - 2) {
-    c.reply.Error(err::kSyntax);
-    return false;
-  }
-  size_t where = at + 1 + static_cast<size_t>(*numkeys);
-  a->keys.assign(c.args.begin() + static_cast<ptrdiff_t>(at + 1),
-                 c.args.begin() + static_cast<ptrdiff_t>(where));
-  a->max = Is(c.arg(where), "max");
-  if (!a->max && !Is(c.arg(where), "min")) {
-    c.reply.Error(err::kSyntax);
-    return false;
-  }
-  bool seen_count = false;
-  for (size_t j = where + 1; j < c.argc(); ++j) {
-    if (!seen_count && Is(c.arg(j), "count") && j + 1 < c.argc()) {
-      auto v = ParseInt64(c.arg(++j));
-      if (!v || *v <= 0) {
-        c.reply.Error("ERR count should be greater than 0");
-        return false;
-      }
-      a->count = static_cast<size_t>(*v);
-      seen_count = true;
-    } else {
-      c.reply.Error(err::kSyntax);
-      return false;
-    }
-  }
-  return true;
-}
-
 // Pops from the first non-empty key (all locked); false when there is none
 // (nothing replied). A key of another type replies WRONGTYPE (true).
-bool TryZMPop(CommandContext& c, KeysLock& locks, const ZMPopArgs& a) {
+bool TryZMPop(CommandContext& c, KeysLock& locks, const MPopArgs& a) {
   for (size_t i = 0; i < a.keys.size(); ++i) {
     Entry* e = LookupWrite(locks.shard(i), locks.ref(i), c.now_ms);
     if (e == nullptr) continue;
@@ -708,7 +665,8 @@ bool TryZMPop(CommandContext& c, KeysLock& locks, const ZMPopArgs& a) {
     }
     c.reply.ArrayHeader(2);
     c.reply.Bulk(a.keys[i]);
-    PopInto(c.reply, locks.shard(i), locks.ref(i), e, a.count, a.max, PopShape::kNested);
+    PopInto(c.reply, locks.shard(i), locks.ref(i), e, static_cast<size_t>(a.count), a.second_end,
+            PopShape::kNested);
     return true;
   }
   return false;
@@ -716,8 +674,8 @@ bool TryZMPop(CommandContext& c, KeysLock& locks, const ZMPopArgs& a) {
 
 // ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
 void ZMPop(CommandContext& c) {
-  ZMPopArgs a;
-  if (!ParseZMPop(c, 1, &a)) return;
+  MPopArgs a;
+  if (!ParseMPopArgs(c, 1, "min", "max", &a)) return;
   KeysLock locks;
   for (std::string_view k : a.keys) locks.Add(c.db(), k);
   locks.Lock();
@@ -774,13 +732,13 @@ void BZPopMax(CommandContext& c) { BZPopGeneric(c, true); }
 void BZMPop(CommandContext& c) {
   auto timeout = ParseBlockTimeout(c, c.arg(1));
   if (!timeout) return;
-  ZMPopArgs a;
-  if (!ParseZMPop(c, 2, &a)) return;
+  MPopArgs a;
+  if (!ParseMPopArgs(c, 2, "min", "max", &a)) return;
   KeysLock locks;
   for (std::string_view k : a.keys) locks.Add(c.db(), k);
   locks.Lock();
   if (TryZMPop(c, locks, a)) return;
-  BlockOrNull(c, a.keys, *timeout, a.max, a.count, true);
+  BlockOrNull(c, a.keys, *timeout, a.second_end, static_cast<size_t>(a.count), true);
 }
 
 // ---------------------------------------------------------------------------
