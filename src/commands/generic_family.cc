@@ -7,6 +7,7 @@
 
 #include "commands/command.h"
 #include "commands/helpers.h"
+#include "server/blocking.h"
 #include "server/connection.h"
 #include "server/server.h"
 
@@ -231,6 +232,7 @@ void RenameGeneric(CommandContext& c, bool nx) {
   if (src->is_collection()) src->set_value(nullptr);  // now owned by `moved`
   Entry::Free(src);
   dst ? locks.shard(1).Replace(dst, moved, locks.ref(1)) : locks.shard(1).Insert(locks.ref(1), moved);
+  SignalKeyReady(c.conn.db(), c.arg(2));
   nx ? c.reply.Int(1) : c.reply.Ok();
 }
 void Rename(CommandContext& c) { RenameGeneric(c, false); }
@@ -262,6 +264,7 @@ void Copy(CommandContext& c) {
   if (dst != nullptr && !replace) return c.reply.Int(0);
   Entry* copy = src->CloneAs(c.arg(2), src->has_expire() ? src->expire_ms() : -1, true);
   dst ? locks.shard(1).Replace(dst, copy, locks.ref(1)) : locks.shard(1).Insert(locks.ref(1), copy);
+  SignalKeyReady(dst_db, c.arg(2));
   c.reply.Int(1);
 }
 
@@ -278,6 +281,7 @@ void Move(CommandContext& c) {
   if (LookupWrite(locks.shard(1), locks.ref(1), c.now_ms) != nullptr) return c.reply.Int(0);
   Entry* e = locks.shard(0).Detach(locks.ref(0));
   locks.shard(1).Insert(locks.ref(1), e);
+  SignalKeyReady(*dst_db, c.arg(1));
   c.reply.Int(1);
 }
 
@@ -356,6 +360,8 @@ void SwapDb(CommandContext& c) {
     }
     set.Lock();
     for (uint32_t s = 0; s < kNumShards; ++s) da.shard(s).SwapContents(dbb.shard(s));
+    SignalBlockedKeysOf(static_cast<int>(*a));
+    SignalBlockedKeysOf(static_cast<int>(*b));
   }
   c.reply.Ok();
 }

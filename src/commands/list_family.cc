@@ -453,7 +453,8 @@ ServeResult ServePop(Server& s, BlockedClient& b, std::string_view key, ReplyBui
                      bool front, int64_t count, bool mpop) {
   KeyLock k(s.keyspace().db(b.db()), key);
   Entry* e = k.shard.Find(k.ref, NowMs());
-  if (e == nullptr || e->type() != ObjType::kList) return ServeResult::kNotReady;
+  if (e == nullptr) return ServeResult::kNotReady;
+  if (e->type() != ObjType::kList) return ServeResult::kOtherKind;
   if (!b.Claim()) return ServeResult::kGone;
   ValueChange change(k.shard, e);
   ListValue* l = List(e);
@@ -529,7 +530,8 @@ ServeResult ServeMove(Server& s, BlockedClient& b, std::string_view key, ReplyBu
   locks.Lock();
   int64_t now = NowMs();
   Entry* src = locks.shard(0).Find(locks.ref(0), now);
-  if (src == nullptr || src->type() != ObjType::kList) return ServeResult::kNotReady;
+  if (src == nullptr) return ServeResult::kNotReady;
+  if (src->type() != ObjType::kList) return ServeResult::kOtherKind;
   if (!b.Claim()) return ServeResult::kGone;
   Entry* d = locks.shard(1).Find(locks.ref(1), now);
   if (d != nullptr && d->type() != ObjType::kList) {

@@ -688,7 +688,8 @@ ServeResult ServeZPop(Server& s, BlockedClient& b, std::string_view key, ReplyBu
                       bool max, size_t count, bool mpop) {
   KeyLock k(s.keyspace().db(b.db()), key);
   Entry* e = k.shard.Find(k.ref, NowMs());
-  if (e == nullptr || e->type() != ObjType::kZSet) return ServeResult::kNotReady;
+  if (e == nullptr) return ServeResult::kNotReady;
+  if (e->type() != ObjType::kZSet) return ServeResult::kOtherKind;
   if (!b.Claim()) return ServeResult::kGone;
   reply.ArrayHeader(mpop ? 2 : 3);
   reply.Bulk(key);

@@ -1,5 +1,6 @@
 #include "server/blocking.h"
 
+#include <algorithm>
 #include <cmath>
 #include <deque>
 #include <mutex>
@@ -183,6 +184,20 @@ void SignalKeyReady(int db, std::string_view key) {
   t_ready.emplace_back(db, std::string(key));
 }
 
+void SignalBlockedKeysOf(int db) {
+  if (g_blocked.load(std::memory_order_relaxed) == 0) return;
+  std::vector<std::string> keys;
+  {
+    Registry& r = Reg();
+    std::lock_guard<std::mutex> lk(r.mu);
+    std::string prefix = RegistryKey(db, "");
+    for (const auto& [rk, waiters] : r.by_key) {
+      if (rk.compare(0, prefix.size(), prefix) == 0) keys.push_back(rk.substr(prefix.size()));
+    }
+  }
+  for (const std::string& k : keys) SignalKeyReady(db, k);
+}
+
 void ServeReadyKeys(Server& s) {
   if (t_ready.empty()) return;
   // Serving may signal more keys (BLMOVE pushes): they join the end.
@@ -190,6 +205,9 @@ void ServeReadyKeys(Server& s) {
     int db = t_ready[i].first;
     std::string key = t_ready[i].second;
     std::string rk = RegistryKey(db, key);
+    // Waiters of another kind (list vs sorted set) are passed over, as
+    // Redis serves each key's type to the clients blocked for that type.
+    std::vector<const BlockedClient*> passed;
     while (true) {
       std::shared_ptr<BlockedClient> b;
       {
@@ -198,7 +216,7 @@ void ServeReadyKeys(Server& s) {
         auto it = r.by_key.find(rk);
         if (it == r.by_key.end()) break;
         for (const auto& w : it->second) {
-          if (w->waiting()) {
+          if (w->waiting() && std::find(passed.begin(), passed.end(), w.get()) == passed.end()) {
             b = w;
             break;
           }
@@ -210,6 +228,7 @@ void ServeReadyKeys(Server& s) {
       rb.set_resp3(BlockingAccess::resp3(*b));
       ServeResult res = BlockingAccess::serve(*b)(s, *b, key, rb);
       if (res == ServeResult::kNotReady) break;
+      if (res == ServeResult::kOtherKind) passed.push_back(b.get());
       if (res == ServeResult::kServed) Finish(b, std::move(out));
     }
   }

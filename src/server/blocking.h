@@ -52,6 +52,8 @@ class BlockedClient;
 // What a serve attempt did.
 enum class ServeResult {
   kNotReady,  // the key cannot serve anyone now: stop serving it
+  kOtherKind, // the key holds a type this client does not wait for (a
+              // BLPOP waiter on a key that became a sorted set): try the next
   kServed,    // Claim() succeeded and the reply is written
   kGone,      // Claim() failed: the client was unblocked some other way
 };
@@ -110,6 +112,9 @@ void BlockClient(CommandContext& c, const std::vector<std::string_view>& keys, i
 // Key `key` of database `db` got data a blocked client may want. Call with
 // the key's shard lock held, after the change. Cheap when nobody is blocked.
 void SignalKeyReady(int db, std::string_view key);
+// Every key of database `db` that a client waits on (SWAPDB changed them
+// all). Call with the database's shards locked.
+void SignalBlockedKeysOf(int db);
 
 // Serves the clients waiting on keys this thread signalled (called by the
 // dispatcher after each command, with no locks held).

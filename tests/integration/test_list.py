@@ -417,3 +417,55 @@ def test_command_metadata(r):
     assert info["blpop"]["arity"] == -3 and info["blpop"]["last_key_pos"] == -2
     assert "movablekeys" in info["lmpop"]["flags"]
     assert info["lpush"]["flags"] == ["write", "denyoom", "fast"]
+
+
+def blocked_call(server, fn):
+    """Runs fn(client) on a fresh connection in a thread; returns (thread, results)."""
+    out = []
+    c = server.client()
+
+    def run():
+        out.append(fn(c))
+        c.close()
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t, out
+
+
+def test_waiters_of_another_type_are_passed_over(server, r):
+    """A push serves the first list waiter even when a sorted-set waiter came
+    first on the same key (as Redis serves each type to its own waiters)."""
+    tz, outz = blocked_call(server, lambda c: c.bzpopmin("k", 1 * SLACK))
+    wait_blocked(r, 1)
+    tl, outl = blocked_call(server, lambda c: c.blpop("k", 10 * SLACK))
+    wait_blocked(r, 2)
+    r.rpush("k", "x")
+    tl.join()
+    assert outl == [(b"k", b"x")]
+    tz.join()
+    assert outz == [None] and r.exists("k") == 0
+
+
+@pytest.mark.parametrize("how", ["rename", "copy", "move", "swapdb"])
+def test_keys_arriving_without_a_push_wake_waiters(server, r, how):
+    """RENAME, COPY, MOVE and SWAPDB give a waited-on key a list: the waiter
+    gets it at once, as in Redis."""
+    t, out = blocked_call(server, lambda c: c.blpop("k", 10 * SLACK))
+    wait_blocked(r, 1)
+    other = server.client(db=1)
+    if how == "rename":
+        r.rpush("tmp", "x")
+        r.rename("tmp", "k")
+    elif how == "copy":
+        r.rpush("tmp", "x")
+        r.copy("tmp", "k")
+    elif how == "move":
+        other.rpush("k", "x")
+        other.move("k", 0)
+    else:
+        other.rpush("k", "x")
+        r.swapdb(0, 1)
+    t.join()
+    assert out == [(b"k", b"x")]
+    other.close()
