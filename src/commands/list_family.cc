@@ -241,31 +241,8 @@ void LRem(CommandContext& c) {
   std::string_view v = c.arg(3);
   uint64_t limit = *count == 0 ? UINT64_MAX
                                : (*count < 0 ? 0 - static_cast<uint64_t>(*count) : static_cast<uint64_t>(*count));
-  uint64_t removed = 0;
   ValueChange change(k.shard, e);
-  if (*count >= 0) {
-    ListValue::Pos p = l->Seek(0);
-    while (removed < limit && p.node < l->nodes()) {
-      if (l->Get(p) == v) {
-        p = l->EraseAt(p);
-        ++removed;
-      } else if (!l->Next(&p)) {
-        break;
-      }
-    }
-  } else {
-    ListValue::Pos p = l->Seek(l->size() - 1);
-    while (removed < limit) {
-      ListValue::Pos prev = p;
-      bool more = l->Prev(&prev);
-      if (l->Get(p) == v) {
-        l->EraseAt(p);
-        ++removed;
-      }
-      if (!more) break;
-      p = prev;
-    }
-  }
+  size_t removed = l->RemoveMatching(v, static_cast<size_t>(limit), *count < 0);
   if (removed > 0) l->Compact(Fill(c.server));
   EraseIfEmpty(k.shard, k.ref, e, change);
   c.reply.Int(static_cast<int64_t>(removed));

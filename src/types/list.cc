@@ -116,29 +116,41 @@ ListValue::Node& ListValue::InsertNode(size_t i) {
   return fresh;
 }
 
-void ListValue::RemoveNode(size_t i) {
+void ListValue::RemoveNodes(size_t i, size_t k) {
+  if (k == 0) return;
   size_t n = nodes();
-  bytes_ -= node(i).alloc;
-  node(i).lp.Clear();
-  node(i).alloc = 0;
-  node(i).count = 0;
-  if (i == 0) {
-    ++begin_;
-  } else if (i == n - 1) {
-    --end_;
-  } else if (i < n / 2) {
+  for (size_t j = i; j < i + k; ++j) {
+    bytes_ -= node(j).alloc;
+    node(j).lp.Clear();
+    node(j).alloc = 0;
+    node(j).count = 0;
+  }
+  // Close the gap from whichever side has fewer nodes to move.
+  if (i < n - (i + k)) {
     std::move_backward(slots_.begin() + static_cast<ptrdiff_t>(begin_),
                        slots_.begin() + static_cast<ptrdiff_t>(begin_ + i),
-                       slots_.begin() + static_cast<ptrdiff_t>(begin_ + i + 1));
-    ++begin_;
+                       slots_.begin() + static_cast<ptrdiff_t>(begin_ + i + k));
+    begin_ += k;
   } else {
-    std::move(slots_.begin() + static_cast<ptrdiff_t>(begin_ + i + 1),
+    std::move(slots_.begin() + static_cast<ptrdiff_t>(begin_ + i + k),
               slots_.begin() + static_cast<ptrdiff_t>(end_),
               slots_.begin() + static_cast<ptrdiff_t>(begin_ + i));
-    --end_;
+    end_ -= k;
   }
   if (begin_ == end_) begin_ = end_ = 0;
   // Give back a slot array that has become mostly empty.
+  if (slots_.size() > 16 && nodes() * 4 < slots_.size()) Regrow(0);
+}
+
+void ListValue::DropEmptyNodes() {
+  size_t w = begin_;
+  for (size_t r = begin_; r < end_; ++r) {
+    if (slots_[r].count == 0) continue;
+    if (w != r) slots_[w] = std::move(slots_[r]);
+    ++w;
+  }
+  end_ = w;
+  if (begin_ == end_) begin_ = end_ = 0;
   if (slots_.size() > 16 && nodes() * 4 < slots_.size()) Regrow(0);
 }
 
@@ -203,25 +215,28 @@ void ListValue::Split(size_t i, size_t off) {
   Refresh(right);
 }
 
-void ListValue::TryMerge(size_t i, int64_t fill) {
-  if (i + 1 >= nodes()) return;
-  Node& a = node(i);
-  Node& b = node(i + 1);
-  if (size_t{a.count} + b.count > LimitCount(fill) ||
-      a.lp.BytesUsed() + b.lp.BytesUsed() > LimitBytes(fill)) {
-    return;
-  }
-  for (size_t p = b.lp.First(); p < b.lp.End(); p = b.lp.Next(p)) a.lp.Append(b.lp.Get(p));
-  Refresh(a);
-  RemoveNode(i + 1);
+bool ListValue::CanMerge(const Node& a, const Node& b, int64_t fill) {
+  return size_t{a.count} + b.count <= LimitCount(fill) &&
+         a.lp.BytesUsed() + b.lp.BytesUsed() <= LimitBytes(fill);
 }
 
 void ListValue::Compact(int64_t fill) {
-  for (size_t i = 0; i + 1 < nodes();) {
-    size_t before = nodes();
-    TryMerge(i, fill);
-    if (nodes() == before) ++i;
+  // One pass: each node is appended to the last kept node when both fit in
+  // one, and emptied; the emptied nodes are then dropped together.
+  size_t kept = 0;
+  for (size_t i = 1; i < nodes(); ++i) {
+    Node& a = node(kept);
+    Node& b = node(i);
+    if (!CanMerge(a, b, fill)) {
+      kept = i;
+      continue;
+    }
+    for (size_t p = b.lp.First(); p < b.lp.End(); p = b.lp.Next(p)) a.lp.Append(b.lp.Get(p));
+    Refresh(a);
+    b.lp.Clear();
+    Refresh(b);
   }
+  DropEmptyNodes();
 }
 
 void ListValue::Set(Pos p, std::string_view v, int64_t fill) {
@@ -281,7 +296,7 @@ ListValue::Pos ListValue::EraseAt(Pos p) {
   --size_;
   Refresh(n);
   if (n.count == 0) {
-    RemoveNode(p.node);
+    RemoveNodes(p.node, 1);
     return {p.node, Listpack().First()};
   }
   if (next >= n.lp.End()) return {p.node + 1, n.lp.First()};
@@ -291,24 +306,56 @@ ListValue::Pos ListValue::EraseAt(Pos p) {
 void ListValue::EraseRange(size_t start, size_t count) {
   if (count == 0) return;
   Pos p = Seek(start);
-  while (count > 0) {
+  size_ -= count;
+  // A partial first node, then a run of whole nodes removed at once, then
+  // a partial last node.
+  if (p.off != node(p.node).lp.First() || count < node(p.node).count) {
     Node& n = node(p.node);
-    if (p.off == n.lp.First() && count >= n.count) {
-      count -= n.count;
-      size_ -= n.count;
-      RemoveNode(p.node);
-      p.off = Listpack().First();
-      continue;
-    }
     size_t before = n.count;
     n.lp.Erase(p.off, count);
     Refresh(n);
-    size_t removed = before - n.count;
-    size_ -= removed;
-    count -= removed;
+    count -= before - n.count;
     ++p.node;
-    p.off = Listpack().First();
   }
+  size_t whole = 0;
+  while (count > 0 && count >= node(p.node + whole).count) count -= node(p.node + whole++).count;
+  if (count > 0) {
+    Node& n = node(p.node + whole);
+    n.lp.Erase(n.lp.First(), count);
+    Refresh(n);
+  }
+  RemoveNodes(p.node, whole);
+}
+
+size_t ListValue::RemoveMatching(std::string_view v, size_t limit, bool from_back) {
+  size_t removed = 0;
+  for (size_t k = 0; k < nodes() && removed < limit; ++k) {
+    Node& n = node(from_back ? nodes() - 1 - k : k);
+    if (!from_back) {
+      for (size_t p = n.lp.First(); p < n.lp.End() && removed < limit;) {
+        if (n.lp.Get(p) != v) {
+          p = n.lp.Next(p);
+          continue;
+        }
+        p = n.lp.Erase(p);
+        ++removed;
+      }
+    } else {
+      for (size_t p = n.lp.Last(); p < n.lp.End() && removed < limit;) {
+        bool first = p == n.lp.First();
+        size_t prev = first ? n.lp.End() : n.lp.Prev(p);
+        if (n.lp.Get(p) == v) {
+          n.lp.Erase(p);
+          ++removed;
+        }
+        p = prev;  // erasing at p leaves the elements before it in place
+      }
+    }
+    Refresh(n);
+  }
+  size_ -= removed;
+  DropEmptyNodes();
+  return removed;
 }
 
 }  // namespace magpie

@@ -95,6 +95,9 @@ class ListValue final : public CollectionValue {
   Pos EraseAt(Pos p);
   // Removes `count` elements starting at index `start`.
   void EraseRange(size_t start, size_t count);
+  // Removes up to `limit` elements equal to v, scanning from the head (or
+  // the tail); returns how many. O(bytes of the list).
+  size_t RemoveMatching(std::string_view v, size_t limit, bool from_back);
   // Merges neighbouring nodes that fit together (after removals in the
   // middle left them small).
   void Compact(int64_t fill);
@@ -113,14 +116,17 @@ class ListValue final : public CollectionValue {
   void Refresh(Node& n);
   // Opens an empty node at index i (0..nodes()); returns it.
   Node& InsertNode(size_t i);
-  void RemoveNode(size_t i);
+  // Removes nodes [i, i + k) with one move of the shorter side.
+  void RemoveNodes(size_t i, size_t k);
+  // Removes every node left empty, in one pass.
+  void DropEmptyNodes();
   // Re-centres the nodes in a fresh array with room for `extra` more.
   void Regrow(size_t extra);
   // Moves the elements from byte offset `off` of node i into a new node
   // right after it.
   void Split(size_t i, size_t off);
-  // Merges node i + 1 into node i when both fit in one node.
-  void TryMerge(size_t i, int64_t fill);
+  // Whether nodes a and b fit together in one node under `fill`.
+  static bool CanMerge(const Node& a, const Node& b, int64_t fill);
   void AccountSlots();
 
   std::vector<Node> slots_;  // nodes live in [begin_, end_)

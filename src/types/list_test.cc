@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <deque>
 #include <random>
 #include <string>
@@ -80,7 +81,7 @@ TEST(ListValueTest, RandomAgainstModel) {
     for (int step = 0; step < 20000; ++step) {
       std::string v = std::to_string(rng() % 50);
       if (rng() % 50 == 0) v = std::string(rng() % 3000, 'q');
-      int op = static_cast<int>(rng() % 9);
+      int op = static_cast<int>(rng() % 10);
       size_t n = m.size();
       if (op == 0) {
         l.PushFront(v, fill);
@@ -117,6 +118,27 @@ TEST(ListValueTest, RandomAgainstModel) {
         m.erase(m.begin() + static_cast<ptrdiff_t>(i), m.begin() + static_cast<ptrdiff_t>(i + k));
       } else if (op == 8) {
         l.Compact(fill);
+      } else if (op == 9) {
+        size_t limit = rng() % 3 == 0 ? SIZE_MAX : rng() % 4;
+        bool back = rng() % 2;
+        size_t want = 0;
+        if (back) {
+          for (size_t i = m.size(); i-- > 0 && want < limit;) {
+            if (m[i] != v) continue;
+            m.erase(m.begin() + static_cast<ptrdiff_t>(i));
+            ++want;
+          }
+        } else {
+          for (size_t i = 0; i < m.size() && want < limit;) {
+            if (m[i] == v) {
+              m.erase(m.begin() + static_cast<ptrdiff_t>(i));
+              ++want;
+            } else {
+              ++i;
+            }
+          }
+        }
+        ASSERT_EQ(l.RemoveMatching(v, limit, back), want);
       }
       ASSERT_EQ(l.size(), m.size());
       if (step % 97 == 0 || m.size() < 8) {
