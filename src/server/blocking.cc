@@ -134,9 +134,10 @@ std::optional<int64_t> ParseBlockTimeout(CommandContext& c, std::string_view arg
     return std::nullopt;
   }
   // Redis rounds up to whole milliseconds; values beyond the 64-bit range
-  // (inf included) come out of its conversion negative.
+  // (inf included) come out of its conversion negative. 2^63 - 1 itself is
+  // exact in a long double and accepted.
   long double ms = std::ceil(*v * 1000.0L);
-  if (!(ms < 9223372036854775807.0L) || ms < 0) {
+  if (!(ms <= 9223372036854775807.0L) || ms < 0) {
     c.reply.Error("ERR timeout is negative");
     return std::nullopt;
   }

@@ -469,3 +469,18 @@ def test_keys_arriving_without_a_push_wake_waiters(server, r, how):
     t.join()
     assert out == [(b"k", b"x")]
     other.close()
+
+
+def test_largest_timeout_blocks(server, r):
+    """2^63-1 ms (9223372036854775.807 s) is a valid timeout, as in Redis; one
+    millisecond more is "timeout is negative"."""
+    c = server.client()
+    cid = c.client_id()
+    t, out = blocked_call(server, lambda _: c.blpop("q", "9223372036854775.807"))
+    wait_blocked(r, 1)
+    assert r.client_unblock(cid) is True
+    t.join()
+    assert out == [None]
+    with pytest.raises(redis.ResponseError, match="timeout is negative"):
+        c.blpop("q", "9223372036854775.808")
+    c.close()
