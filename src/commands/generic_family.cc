@@ -229,7 +229,6 @@ void RenameGeneric(CommandContext& c, bool nx) {
   if (dst != nullptr && nx) return c.reply.Int(0);
   src = locks.shard(0).Detach(locks.ref(0));
   Entry* moved = src->CloneAs(c.arg(2), src->has_expire() ? src->expire_ms() : -1, false);
-  if (src->is_collection()) src->set_value(nullptr);  // now owned by `moved`
   Entry::Free(src);
   dst ? locks.shard(1).Replace(dst, moved, locks.ref(1)) : locks.shard(1).Insert(locks.ref(1), moved);
   SignalKeyReady(c.conn.db(), c.arg(2));

@@ -74,7 +74,7 @@ Entry* OpenHash(CommandContext& c, Shard& shard, const KeyRef& ref, bool write, 
 }
 
 Entry* CreateHash(Shard& shard, const KeyRef& ref) {
-  Entry* e = Entry::NewCollection(ref.key, ObjType::kHash, Encoding::kListpack, new HashValue());
+  Entry* e = Entry::NewEmptyCollection<HashValue>(ref.key, ObjType::kHash, Encoding::kListpack);
   shard.Insert(ref, e);
   return e;
 }

@@ -26,8 +26,9 @@ int64_t Fill(Server& s) { return s.config().list_max_listpack_size.load(std::mem
 
 ListValue* List(Entry* e) { return ValueOf<ListValue>(e); }
 
-Entry* NewList(std::string_view key, ListValue* l) {
-  return Entry::NewCollection(key, ObjType::kList, Encoding::kQuicklist, l);
+// A new list entry, to fill before it is inserted (Insert counts its bytes).
+Entry* NewList(std::string_view key) {
+  return Entry::NewEmptyCollection<ListValue>(key, ObjType::kList, Encoding::kQuicklist);
 }
 
 // Parses LEFT/RIGHT into *front.
@@ -68,10 +69,10 @@ void PushGeneric(CommandContext& c, bool front, bool only_existing) {
   size_t len;
   if (e == nullptr) {
     if (only_existing) return c.reply.Int(0);
-    auto* l = new ListValue();
-    for (size_t i = 2; i < c.argc(); ++i) Push(l, c.arg(i), front, fill);
-    len = l->size();
-    k.shard.Insert(k.ref, NewList(c.arg(1), l));
+    Entry* fresh = NewList(c.arg(1));
+    for (size_t i = 2; i < c.argc(); ++i) Push(List(fresh), c.arg(i), front, fill);
+    len = List(fresh)->size();
+    k.shard.Insert(k.ref, fresh);
   } else {
     ValueChange change(k.shard, e);
     for (size_t i = 2; i < c.argc(); ++i) Push(List(e), c.arg(i), front, fill);
@@ -343,9 +344,9 @@ void MoveElement(Server& s, int db, Shard& ss, const KeyRef& sref, Entry* src, S
   // may not be empty now, and it must not be deleted before the push.
   Entry* dst = ds.Find(dref, now_ms);
   if (dst == nullptr) {
-    auto* l = new ListValue();
-    Push(l, v, to, Fill(s));
-    ds.Insert(dref, NewList(dst_key, l));
+    Entry* fresh = NewList(dst_key);
+    Push(List(fresh), v, to, Fill(s));
+    ds.Insert(dref, fresh);
   } else {
     ValueChange change(ds, dst);
     Push(List(dst), v, to, Fill(s));

@@ -46,7 +46,8 @@ SetValue* LookupSet(CommandContext& c, Shard& shard, const KeyRef& ref, bool wri
   return *e ? ValueOf<SetValue>(*e) : nullptr;
 }
 
-// Makes a new set entry owning `v` at the key (which must be absent).
+// Makes a new set entry at the key (which must be absent) and moves `v`
+// into it: use ValueOf<SetValue>(entry) from then on.
 Entry* InsertSet(Shard& shard, const KeyRef& ref, std::string_view key, SetValue* v) {
   Entry* e = Entry::NewCollection(key, ObjType::kSet, v->encoding(), v);
   shard.Insert(ref, e);
@@ -73,6 +74,7 @@ void SAdd(CommandContext& c) {
   if (s == nullptr) {
     s = SetValue::ForMember(c.arg(2), lim);
     e = InsertSet(k.shard, k.ref, c.arg(1), s);
+    s = ValueOf<SetValue>(e);
   }
   ValueChange change(k.shard, e);
   int64_t added = 0;
@@ -160,8 +162,7 @@ void PopSome(CommandContext& c, Entry* e, SetValue* s, size_t count, const SetLi
     s->EraseAt(pos);
   }
   s->ForEach([&](std::string_view m) { c.reply.Bulk(m); });
-  e->set_value(kept);
-  delete s;
+  e->ReplaceValue(kept);
 }
 
 // SPOP key [count]
@@ -287,6 +288,7 @@ void SMove(CommandContext& c) {
   if (dst == nullptr) {
     dst = SetValue::ForMember(member, lim);
     dst_e = InsertSet(locks.shard(1), locks.ref(1), c.arg(2), dst);
+    dst = ValueOf<SetValue>(dst_e);
   }
   ValueChange change(locks.shard(1), dst_e);
   dst->Add(member, lim);

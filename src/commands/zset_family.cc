@@ -235,7 +235,7 @@ void ZAddApply(CommandContext& c, std::string_view key,
   if (wrong) return;
   if (e == nullptr) {
     if (f.xx) return f.incr ? c.reply.Null() : c.reply.Int(0);
-    e = Entry::NewCollection(key, ObjType::kZSet, Encoding::kListpack, new ZSetValue());
+    e = Entry::NewEmptyCollection<ZSetValue>(key, ObjType::kZSet, Encoding::kListpack);
     k.shard.Insert(k.ref, e);
   }
   ValueChange change(k.shard, e);

@@ -100,16 +100,18 @@ void Shard::Insert(const KeyRef& k, Entry* e) {
 }
 
 void Shard::Replace(Entry* old_e, Entry* new_e, const KeyRef& k) {
+  ReplaceCounted(old_e, old_e->AllocatedSize(), new_e, k);
+}
+
+void Shard::ReplaceCounted(Entry* old_e, size_t old_bytes, Entry* new_e, const KeyRef& k) {
   table_.Replace(old_e, new_e, k.hash);
   if (old_e->has_expire()) RemoveVolatile(old_e);
   if (new_e->has_expire()) AddVolatile(new_e);
   if (new_e->is_collection() && new_e->value() && new_e->value()->HasVolatileSubkeys()) {
     NoteVolatileSubkeys(k.key);
   }
-  AddBytes(old_e, false);
+  AdjustBytes(old_bytes, 0);
   AddBytes(new_e, true);
-  // A copy of the same entry (new TTL, grown header) took over its value.
-  if (old_e->is_collection() && old_e->value() == new_e->value()) old_e->set_value(nullptr);
   Entry::Free(old_e);
   UpdateCounts();
 }
@@ -150,8 +152,9 @@ Entry* Shard::SetExpire(Entry* e, const KeyRef& k, int64_t expire_ms) {
     return e;
   }
   if (expire_ms < 0 && !e->has_expire()) return e;
+  size_t bytes = e->AllocatedSize();  // before its value moves to the copy
   Entry* moved = e->WithExpire(expire_ms);
-  Replace(e, moved, k);
+  ReplaceCounted(e, bytes, moved, k);
   return moved;
 }
 

@@ -107,6 +107,9 @@ class Shard {
   void UpdateCounts();
   void DeleteExpired(Entry* e, const KeyRef& k);
   void AddBytes(const Entry* e, bool add);
+  // Replace() of an entry that counted `old_bytes` (its value may have
+  // moved to `new_e` already).
+  void ReplaceCounted(Entry* old_e, size_t old_bytes, Entry* new_e, const KeyRef& k);
 
   std::mutex mu_;
   Table table_;

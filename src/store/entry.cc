@@ -127,25 +127,43 @@ Entry* Entry::NewMemcache(std::string_view key, std::string_view value, int64_t 
   return e;
 }
 
-Entry* Entry::NewCollection(std::string_view key, ObjType type, Encoding enc,
-                            CollectionValue* value, int64_t expire_ms) {
-  Entry* e = Allocate(key, sizeof(CollectionValue*), 0, expire_ms >= 0, false);
+Entry* Entry::AllocateCollection(std::string_view key, ObjType type, Encoding enc,
+                                 size_t object_size, int64_t expire_ms) {
+  // Entries are malloc'd 16-byte aligned, so the padding that aligns the
+  // value object depends only on the header and key sizes.
+  size_t before = kHeaderSize + (expire_ms >= 0 ? kExpireBlockSize : 0) + key.size();
+  size_t pad = ((before + 7) & ~size_t{7}) - before;
+  Entry* e = Allocate(key, pad + object_size, 0, expire_ms >= 0, false);
   if (expire_ms >= 0) e->set_expire_ms(expire_ms);
   e->type_ = static_cast<uint8_t>(type);
   e->enc_ = static_cast<uint8_t>(enc);
-  e->set_value(value);
   e->lru_ = static_cast<uint32_t>(NowMs() / 1000);
   return e;
 }
 
-CollectionValue* Entry::value() const {
-  if (!is_collection()) return nullptr;
-  CollectionValue* v;
-  memcpy(&v, key_ptr() + key_len_, sizeof(v));
-  return v;
+Entry* Entry::NewCollection(std::string_view key, ObjType type, Encoding enc,
+                            CollectionValue* value, int64_t expire_ms) {
+  Entry* e = AllocateCollection(key, type, enc, value->ObjectSize(), expire_ms);
+  value->MoveTo(e->value_slot());
+  delete value;
+  return e;
 }
 
-void Entry::set_value(CollectionValue* v) { memcpy(mutable_str(), &v, sizeof(v)); }
+char* Entry::value_slot() const {
+  auto p = reinterpret_cast<uintptr_t>(key_ptr() + key_len_);
+  return reinterpret_cast<char*>((p + 7) & ~uintptr_t{7});
+}
+
+CollectionValue* Entry::value() const {
+  if (!is_collection()) return nullptr;
+  return std::launder(reinterpret_cast<CollectionValue*>(value_slot()));
+}
+
+void Entry::ReplaceValue(CollectionValue* v) {
+  value()->~CollectionValue();
+  v->MoveTo(value_slot());
+  delete v;
+}
 
 Entry* Entry::WithValue(std::string_view value, size_t capacity) const {
   Entry* e = Allocate(key(), value.size(), capacity, has_expire(), has_mc_meta());
@@ -154,7 +172,14 @@ Entry* Entry::WithValue(std::string_view value, size_t capacity) const {
   return e;
 }
 
-Entry* Entry::WithExpire(int64_t expire_ms) const {
+Entry* Entry::WithExpire(int64_t expire_ms) {
+  if (is_collection()) {
+    Entry* e = AllocateCollection(key(), type(), encoding(), value()->ObjectSize(), expire_ms);
+    CopyMetaTo(e, true);
+    if (expire_ms >= 0) e->set_expire_ms(expire_ms);
+    value()->MoveTo(e->value_slot());
+    return e;
+  }
   Entry* e = Allocate(key(), val_len_, val_len_, expire_ms >= 0, has_mc_meta());
   CopyMetaTo(e, true);
   if (expire_ms >= 0) e->set_expire_ms(expire_ms);
@@ -174,12 +199,18 @@ Entry* Entry::WithMcMeta(uint32_t flags) const {
   return e;
 }
 
-Entry* Entry::CloneAs(std::string_view new_key, int64_t expire_ms, bool copy) const {
+Entry* Entry::CloneAs(std::string_view new_key, int64_t expire_ms, bool copy) {
+  if (is_collection()) {
+    Entry* e = AllocateCollection(new_key, type(), encoding(), value()->ObjectSize(), expire_ms);
+    CopyMetaTo(e, false);
+    if (expire_ms >= 0) e->set_expire_ms(expire_ms);
+    copy ? value()->CloneTo(e->value_slot()) : value()->MoveTo(e->value_slot());
+    return e;
+  }
   Entry* e = Allocate(new_key, val_len_, val_len_, expire_ms >= 0, has_mc_meta());
   CopyMetaTo(e, false);
   if (expire_ms >= 0) e->set_expire_ms(expire_ms);
   memcpy(e->mutable_str(), str().data(), val_len_);
-  if (is_collection() && copy) e->set_value(value() ? value()->Clone() : nullptr);
   if (copy) e->flags_ |= kPrivateInt;
   return e;
 }
@@ -212,7 +243,7 @@ bool Entry::shared_int() const {
 
 void Entry::Free(Entry* e) {
   if (e == nullptr) return;
-  if (e->is_collection()) delete e->value();
+  if (e->is_collection()) e->value()->~CollectionValue();
   e->~Entry();
   free(e);
 }

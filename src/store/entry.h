@@ -68,30 +68,39 @@ class Entry {
   // carries client flags and a fresh CAS unique.
   static Entry* NewMemcache(std::string_view key, std::string_view value, int64_t expire_ms,
                             uint32_t flags);
-  // Allocates an entry of a collection type owning `value`.
+  // Allocates an entry of a collection type and moves `value` (allocated
+  // with new by the caller) into it; `value` itself is deleted.
   static Entry* NewCollection(std::string_view key, ObjType type, Encoding enc,
                               CollectionValue* value, int64_t expire_ms = -1);
+  // Allocates an entry of a collection type holding a new, empty T.
+  template <typename T>
+  static Entry* NewEmptyCollection(std::string_view key, ObjType type, Encoding enc) {
+    Entry* e = AllocateCollection(key, type, enc, sizeof(T), -1);
+    new (e->value_slot()) T();
+    return e;
+  }
   // Copies this entry with a new value; keeps key, expire and clock.
   Entry* WithValue(std::string_view value, size_t capacity = 0) const;
   // Copies this entry with a TTL set (expire_ms >= 0) or removed (< 0). A
-  // collection value is shared with the copy, which takes it over when it
-  // replaces this entry (Shard::Replace).
-  Entry* WithExpire(int64_t expire_ms) const;
+  // collection value is moved into the copy, which must replace this entry
+  // (Shard::Replace) before anything reads it again.
+  Entry* WithExpire(int64_t expire_ms);
   // Copies this entry with memcached flags and a fresh CAS unique.
   Entry* WithMcMeta(uint32_t flags) const;
   // Copies this entry under another key with an optional TTL; `copy` makes
-  // a duplicate value (COPY); otherwise a collection value is shared with
-  // the copy and this entry must give it up (set_value(nullptr)) before it
-  // is freed (RENAME, which detaches it first).
-  Entry* CloneAs(std::string_view key, int64_t expire_ms, bool copy) const;
+  // a duplicate value (COPY); otherwise a collection value is moved into the
+  // copy and this entry is only good for freeing (RENAME, which detaches it
+  // first).
+  Entry* CloneAs(std::string_view key, int64_t expire_ms, bool copy);
   static void Free(Entry* e);
 
   std::string_view key() const { return {key_ptr(), key_len_}; }
   // The value of a hash, list, set or sorted set (nullptr for strings).
   bool is_collection() const { return type() != ObjType::kString; }
   CollectionValue* value() const;
-  // Replaces the owned value (the old one is not freed: the caller owns it).
-  void set_value(CollectionValue* v);
+  // Destroys the value and moves `v` (same concrete type, allocated with new)
+  // into its place; `v` itself is deleted.
+  void ReplaceValue(CollectionValue* v);
   std::string_view str() const { return {key_ptr() + key_len_, val_len_}; }
   char* mutable_str() { return key_ptr() + key_len_; }
   // Bytes available for the value without reallocating.
@@ -152,6 +161,10 @@ class Entry {
   // Copies the value and metadata of this entry into `e` (same layout
   // choices already made by Allocate).
   void CopyMetaTo(Entry* e, bool keep_volatile_index) const;
+  static Entry* AllocateCollection(std::string_view key, ObjType type, Encoding enc,
+                                   size_t object_size, int64_t expire_ms);
+  // Where a collection's value object lives: after the key, 8-byte aligned.
+  char* value_slot() const;
   char* mc_block() const {
     return const_cast<char*>(reinterpret_cast<const char*>(this)) + kHeaderSize +
            (has_expire() ? kExpireBlockSize : 0);

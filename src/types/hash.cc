@@ -267,6 +267,11 @@ static_assert(sizeof(Listpack) == sizeof(uintptr_t));
 
 HashValue::HashValue() { new (rep_) Listpack(); }
 
+HashValue::HashValue(HashValue&& other) noexcept {
+  memcpy(rep_, other.rep_, sizeof(rep_));
+  new (other.rep_) Listpack();  // the moved-from hash is an empty listpack
+}
+
 HashValue::~HashValue() {
   if (!is_big()) {
     inline_lp()->~Listpack();
@@ -295,28 +300,29 @@ void HashValue::SetTtl(TtlState* t) {
 }
 
 size_t HashValue::MemoryUsage() const {
-  size_t n = sizeof(*this) + lp().MemoryUsage();
+  size_t n = lp().MemoryUsage();
   if (is_big()) n += Usable(big());
   if (table()) n += Usable(table()) + table()->bytes();
   if (ttl()) n += Usable(ttl()) + ttl()->index.size() * kTtlIndexNodeBytes;
   return n;
 }
 
-CollectionValue* HashValue::Clone() const {
-  auto* h = new HashValue();
-  h->lp() = Listpack(lp());
-  if (ttl()) {
+CollectionValue* HashValue::Clone() const { return new HashValue(*this); }
+
+HashValue::HashValue(const HashValue& other) : HashValue() {
+  lp() = Listpack(other.lp());
+  if (other.ttl()) {
     auto* t = new TtlState();
-    t->fields = ttl()->fields;
-    t->next = ttl()->next;
-    h->SetTtl(t);
+    t->fields = other.ttl()->fields;
+    t->next = other.ttl()->next;
+    SetTtl(t);
   }
-  if (table()) {
+  if (other.table()) {
     auto* copy_table = new FieldTable();
-    h->SetTable(copy_table);
-    copy_table->Reserve(table()->size());
-    TtlState* t = h->ttl();
-    table()->ForEach([copy_table, t](const char* n) {
+    SetTable(copy_table);
+    copy_table->Reserve(other.table()->size());
+    TtlState* t = ttl();
+    other.table()->ForEach([copy_table, t](const char* n) {
       size_t bytes = FieldTable::NodeBytes(n);
       auto* copy = static_cast<char*>(malloc(bytes));
       if (copy == nullptr) throw std::bad_alloc();
@@ -326,7 +332,6 @@ CollectionValue* HashValue::Clone() const {
       if (exp >= 0) t->index.emplace(exp, copy);
     });
   }
-  return h;
 }
 
 HashValue::Enc HashValue::encoding() const {

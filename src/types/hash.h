@@ -98,14 +98,15 @@ class FieldTable {
   size_t bytes_ = 0;
 };
 
-class HashValue final : public CollectionValue {
+class HashValue final : public CollectionOf<HashValue> {
  public:
   enum class Enc : uint8_t { kListpack, kListpackEx, kHashtable };
   using Visit = std::function<void(std::string_view field, std::string_view value)>;
 
   HashValue();
   ~HashValue() override;
-  HashValue(const HashValue&) = delete;
+  HashValue(const HashValue& other);
+  HashValue(HashValue&& other) noexcept;
   HashValue& operator=(const HashValue&) = delete;
 
   size_t MemoryUsage() const override;

@@ -40,7 +40,18 @@ size_t LimitCount(int64_t fill) {
 
 }  // namespace
 
-ListValue::ListValue() : bytes_(sizeof(ListValue)) {}
+ListValue::ListValue() : bytes_(0) {}
+
+ListValue::ListValue(ListValue&& other) noexcept
+    : slots_(std::move(other.slots_)),
+      begin_(other.begin_),
+      end_(other.end_),
+      size_(other.size_),
+      slot_bytes_(other.slot_bytes_),
+      bytes_(other.bytes_) {
+  other.slots_.clear();
+  other.begin_ = other.end_ = other.size_ = other.slot_bytes_ = other.bytes_ = 0;
+}
 
 ListValue::ListValue(const ListValue& other)
     : slots_(other.slots_.begin() + static_cast<ptrdiff_t>(other.begin_),
@@ -48,7 +59,7 @@ ListValue::ListValue(const ListValue& other)
       begin_(0),
       end_(other.nodes()),
       size_(other.size_),
-      bytes_(sizeof(ListValue)) {
+      bytes_(0) {
   for (Node& n : slots_) {
     n.alloc = static_cast<uint32_t>(n.lp.MemoryUsage());
     bytes_ += n.alloc;

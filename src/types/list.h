@@ -17,7 +17,7 @@
 // the command family always stores that encoding.
 //
 // Invariants: no node is empty; size_ is the sum of the slots' counts;
-// bytes_ = sizeof(*this) + the slot array's allocation + every node's
+// bytes_ = the slot array's allocation + every node's
 // allocation. Positions (Pos) are valid until the next change.
 #pragma once
 
@@ -32,7 +32,7 @@
 
 namespace magpie {
 
-class ListValue final : public CollectionValue {
+class ListValue final : public CollectionOf<ListValue> {
  public:
   // An element's place: node index (from the first node) and byte offset.
   struct Pos {
@@ -42,6 +42,7 @@ class ListValue final : public CollectionValue {
 
   ListValue();
   ListValue(const ListValue& other);
+  ListValue(ListValue&& other) noexcept;
   ListValue& operator=(const ListValue&) = delete;
 
   size_t MemoryUsage() const override { return bytes_; }

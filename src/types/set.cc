@@ -38,7 +38,7 @@ size_t SetValue::size() const {
 }
 
 size_t SetValue::MemoryUsage() const {
-  return sizeof(*this) + std::visit([](const auto& r) { return r.MemoryUsage(); }, rep_);
+  return std::visit([](const auto& r) { return r.MemoryUsage(); }, rep_);
 }
 
 bool SetValue::Contains(std::string_view m) const {

@@ -42,7 +42,7 @@ struct SetLimits {
   size_t max_listpack_value = 64;
 };
 
-class SetValue final : public CollectionValue {
+class SetValue final : public CollectionOf<SetValue> {
  public:
   enum class Kind : uint8_t { kIntset, kListpack, kIntTable, kStrTable };
   // Room for an integer formatted by At/ForEach.
@@ -83,7 +83,6 @@ class SetValue final : public CollectionValue {
 
  private:
   SetValue() = default;
-  SetValue(const SetValue&) = default;
   void ToStrTable();
   void IntsetToIntTable();
   void IntsetToListpack();

@@ -38,7 +38,7 @@ struct LpScore {
 
 }  // namespace
 
-ZSetValue::ZSetValue(const ZSetValue& other) : CollectionValue(), lp_(other.lp_) {
+ZSetValue::ZSetValue(const ZSetValue& other) : CollectionOf(), lp_(other.lp_) {
   if (other.large_ == nullptr) return;
   large_ = std::make_unique<Large>();
   large_->index.Reserve(other.size());
@@ -53,7 +53,7 @@ ZSetValue::ZSetValue(const ZSetValue& other) : CollectionValue(), lp_(other.lp_)
 ZSetValue::~ZSetValue() = default;
 
 size_t ZSetValue::MemoryUsage() const {
-  size_t n = sizeof(*this) + lp_.MemoryUsage();
+  size_t n = lp_.MemoryUsage();
   if (large_) n += sizeof(Large) + large_->bytes;
   return n;
 }

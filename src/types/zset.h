@@ -35,10 +35,11 @@ size_t FormatListpackScore(double v, char* buf);  // buf: at least 32 bytes
 // Parses a score written by FormatListpackScore.
 double ParseListpackScore(std::string_view s);
 
-class ZSetValue : public CollectionValue {
+class ZSetValue final : public CollectionOf<ZSetValue> {
  public:
   ZSetValue() = default;
   ZSetValue(const ZSetValue& other);
+  ZSetValue(ZSetValue&& other) noexcept = default;
   ZSetValue& operator=(const ZSetValue&) = delete;
   ~ZSetValue() override;
 
