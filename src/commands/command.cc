@@ -84,6 +84,7 @@ CommandRegistry::CommandRegistry() {
   RegisterHllFamily(*this);
   RegisterZSetFamily(*this);
   RegisterGeoFamily(*this);
+  RegisterTransactionFamily(*this);
   RegisterSortFamily(*this);
 }
 

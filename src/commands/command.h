@@ -139,6 +139,7 @@ void RegisterBitmapFamily(CommandRegistry& r);
 void RegisterHllFamily(CommandRegistry& r);
 void RegisterZSetFamily(CommandRegistry& r);
 void RegisterGeoFamily(CommandRegistry& r);
+void RegisterTransactionFamily(CommandRegistry& r);
 void RegisterSortFamily(CommandRegistry& r);
 
 }  // namespace magpie

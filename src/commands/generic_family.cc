@@ -140,7 +140,7 @@ void Keys(CommandContext& c) {
     {
       // Copy the names under the lock; match after releasing it, so a
       // costly pattern never holds up other clients of the shard.
-      std::lock_guard<std::mutex> lk(shard.mu());
+      std::lock_guard<ShardMutex> lk(shard.mu());
       shard.table().ForEach([&](Entry* e) {
         if (e->has_expire() && c.now_ms > e->expire_ms()) return;
         keys.emplace_back(e->key());
@@ -183,7 +183,7 @@ void Scan(CommandContext& c) {
     --rounds;
     Shard& s = db.shard(static_cast<uint32_t>(shard));
     {
-      std::lock_guard<std::mutex> lk(s.mu());
+      std::lock_guard<ShardMutex> lk(s.mu());
       pos = s.table().Scan(pos, want, [&](Entry* e) {
         if (e->has_expire() && c.now_ms > e->expire_ms()) return;
         if (o.has_type && !EqualsIgnoreCase(o.type, TypeName(e->type()))) return;
@@ -210,7 +210,7 @@ void RandomKey(CommandContext& c) {
   for (uint32_t i = 0; i < kNumShards; ++i) {
     Shard& s = db.shard((start + i) & (kNumShards - 1));
     if (s.size() == 0) continue;
-    std::lock_guard<std::mutex> lk(s.mu());
+    std::lock_guard<ShardMutex> lk(s.mu());
     if (Entry* e = s.RandomEntry(c.now_ms)) return c.reply.Bulk(e->key());
   }
   c.reply.Null();

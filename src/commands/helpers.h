@@ -22,7 +22,7 @@ struct KeyLock {
       : ref(KeyRef::Of(key)), shard(db.shard_for(ref)), lock(shard.mu()) {}
   KeyRef ref;
   Shard& shard;
-  std::lock_guard<std::mutex> lock;
+  std::lock_guard<ShardMutex> lock;
 };
 
 // Holds the locks of every shard owning any of the keys (several databases

@@ -62,6 +62,7 @@ void Connection::set_authenticated(bool v) {
 }
 
 void Connection::ResetState() {
+  TakeTransaction();
   set_db(0);
   set_resp(2);
   reply_mode_ = ReplyMode::kOn;
@@ -252,9 +253,10 @@ void Connection::Dispatch(const std::vector<std::string_view>& args) {
     return;
   }
   const CommandSpec* spec = server().commands().Find(key);
-  size_t errors_before = reply_.errors();
+  // A command rejected while a MULTI queues makes its EXEC fail.
   auto reject = [&](std::string_view msg, const CommandSpec* s) {
     reply_.Error(msg);
+    if (tx_ != nullptr) tx_->aborted = true;
     if (s != nullptr) worker_.command_stats()[static_cast<size_t>(s->id)].rejected_calls.Add();
     std::lock_guard<std::mutex> lk(worker_.errors_mu());
     ++worker_.error_counts()[std::string(reply_.last_error_code())];
@@ -281,20 +283,30 @@ void Connection::Dispatch(const std::vector<std::string_view>& args) {
     reject(err::kNoAuth, spec);
     return;
   }
+  if (tx_ != nullptr && key != "exec" && key != "discard" && key != "multi" && key != "watch" &&
+      key != "reset") {
+    if (spec->flags & kCmdNoMulti) return reject("ERR Command not allowed inside a transaction", spec);
+    return Queue(*spec, args);
+  }
   if (ShouldPostpone(*spec)) {
     paused_ = true;
     worker_.AddPaused(this);
     return;
   }
-
-  int64_t start = MonotonicUs();
-  CommandContext ctx{server(), *this, reply_, args, *spec, NowMs()};
-  last_cmd_.store(spec->id, std::memory_order_relaxed);
-  spec->handler(ctx);
+  RunHandler(*spec, args, NowMs());
   ServeReadyKeys(server());
+}
+
+void Connection::RunHandler(const CommandSpec& spec, const std::vector<std::string_view>& args,
+                            int64_t now_ms) {
+  size_t errors_before = reply_.errors();
+  int64_t start = MonotonicUs();
+  CommandContext ctx{server(), *this, reply_, args, spec, now_ms};
+  last_cmd_.store(spec.id, std::memory_order_relaxed);
+  spec.handler(ctx);
   int64_t elapsed = MonotonicUs() - start;
 
-  CommandStats& cs = worker_.command_stats()[static_cast<size_t>(spec->id)];
+  CommandStats& cs = worker_.command_stats()[static_cast<size_t>(spec.id)];
   cs.calls.Add();
   cs.usec.Add(static_cast<uint64_t>(elapsed));
   if (reply_.errors() > errors_before) {
@@ -302,6 +314,23 @@ void Connection::Dispatch(const std::vector<std::string_view>& args) {
     std::lock_guard<std::mutex> lk(worker_.errors_mu());
     ++worker_.error_counts()[std::string(reply_.last_error_code())];
   }
+}
+
+void Connection::BeginTransaction() {
+  tx_ = std::make_unique<Transaction>();
+  multi_count_.store(0, std::memory_order_relaxed);
+}
+
+std::unique_ptr<Connection::Transaction> Connection::TakeTransaction() {
+  multi_count_.store(-1, std::memory_order_relaxed);
+  return std::move(tx_);
+}
+
+void Connection::Queue(const CommandSpec& spec, const std::vector<std::string_view>& args) {
+  tx_->commands.emplace_back(args.begin(), args.end());
+  tx_->specs.push_back(&spec);
+  multi_count_.store(static_cast<int>(tx_->commands.size()), std::memory_order_relaxed);
+  reply_.Simple("QUEUED");
 }
 
 bool Connection::Flush() {
@@ -372,13 +401,14 @@ std::string Connection::InfoLine(int64_t now_ms) const {
   char buf[1024];
   snprintf(buf, sizeof(buf),
            "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=0 psub=0 "
-           "ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=0 obl=%zu "
+           "ssub=0 multi=%d qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=0 obl=%zu "
            "oll=0 omem=%zu tot-mem=%zu events=r cmd=%s user=default redir=-1 resp=%d",
            static_cast<unsigned long long>(id_), addr_.c_str(), laddr_.c_str(), fd_, name.c_str(),
            static_cast<long long>((now_ms - created_ms_) / 1000),
            static_cast<long long>((now_ms - last_interaction_ms()) / 1000),
-           blocked_flag_.load(std::memory_order_relaxed) ? "b" : "N",
-           db(), qbuf, qfree, qbuf + qfree, obl, obl, qbuf + qfree + obl + sizeof(Connection),
+           blocked_flag_.load(std::memory_order_relaxed) ? "b"
+           : multi_count_.load(std::memory_order_relaxed) >= 0 ? "x" : "N",
+           db(), multi_count_.load(std::memory_order_relaxed), qbuf, qfree, qbuf + qfree, obl, obl, qbuf + qfree + obl + sizeof(Connection),
            cmd_name.c_str(), resp_version());
   std::string line = buf;
   if (!lib_name.empty() || !lib_ver.empty()) {

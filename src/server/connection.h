@@ -80,6 +80,22 @@ class Connection {
   // Resets to a fresh client's state (RESET).
   void ResetState();
 
+  // MULTI: the commands queued until EXEC, as copies of their arguments.
+  struct Transaction {
+    std::vector<std::vector<std::string>> commands;
+    std::vector<const CommandSpec*> specs;
+    bool aborted = false;  // a command was rejected while queuing: EXECABORT
+  };
+  bool in_transaction() const { return tx_ != nullptr; }
+  void BeginTransaction();
+  // Ends the MULTI state and hands over what was queued (null outside one).
+  std::unique_ptr<Transaction> TakeTransaction();
+  // Runs a validated command's handler and counts it in the command
+  // statistics. Serves no blocked client: Dispatch does that after the
+  // command (EXEC's queued commands run through here).
+  void RunHandler(const CommandSpec& spec, const std::vector<std::string_view>& args,
+                  int64_t now_ms);
+
   // Name and library info, guarded by Server::registry_mu().
   std::string name;
   std::string lib_name;
@@ -108,6 +124,8 @@ class Connection {
   // Runs one command and applies CLIENT REPLY to whatever it answered.
   void Execute(const std::vector<std::string_view>& args);
   void Dispatch(const std::vector<std::string_view>& args);
+  // Queues a command of a MULTI (or rejects one MULTI does not allow).
+  void Queue(const CommandSpec& spec, const std::vector<std::string_view>& args);
   bool OverHardOutputLimit() const;
   bool ShouldPostpone(const CommandSpec& spec) const;
   bool Flush();
@@ -133,6 +151,8 @@ class Connection {
   bool close_after_reply_ = false;
   bool paused_ = false;
   std::shared_ptr<BlockedClient> blocked_;
+  std::unique_ptr<Transaction> tx_;
+  std::atomic<int> multi_count_{-1};  // CLIENT LIST multi=: queued commands, -1 outside MULTI
   std::atomic<bool> blocked_flag_{false};  // blocked(), for CLIENT LIST
   bool blocked_discard_reply_ = false;     // CLIENT REPLY OFF/SKIP applied to it
   bool more_input_ = false;

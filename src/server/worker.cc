@@ -328,7 +328,7 @@ void Worker::Cron() {
   for (size_t n = 0; mine > 0 && n < mine; ++n) {
     size_t g = static_cast<size_t>(index_) + workers * ((expire_cursor_ + n) % mine);
     Shard& shard = ks.db(static_cast<int>(g / kNumShards)).shard(static_cast<uint32_t>(g % kNumShards));
-    std::lock_guard<std::mutex> lk(shard.mu());
+    std::lock_guard<ShardMutex> lk(shard.mu());
     shard.RehashStep(1024);
     if (shard.expires() > 0) {
       shard.ExpireCycle(now_ms, std::min(deadline, MonotonicUs() + 1000));

@@ -358,6 +358,25 @@ void FlushDatabases(Keyspace& ks, int first, int last, bool async) {
   }
 }
 
+namespace {
+// The shards the transaction running on this thread holds (sorted), or null.
+thread_local const std::vector<Shard*>* t_held = nullptr;
+}  // namespace
+
+bool ShardMutex::HeldByTransaction() const {
+  if (t_held == nullptr) return false;
+  // The mutex is a member of its shard: find the shard by address.
+  auto it = std::upper_bound(t_held->begin(), t_held->end(),
+                             reinterpret_cast<const char*>(this),
+                             [](const char* p, Shard* s) { return p < reinterpret_cast<const char*>(s); });
+  if (it == t_held->begin()) return false;
+  const Shard* s = *(it - 1);
+  return &const_cast<Shard*>(s)->mu() == this;
+}
+
+TransactionHold::TransactionHold(const ShardSet& set) { t_held = &set.shards(); }
+TransactionHold::~TransactionHold() { t_held = nullptr; }
+
 void ShardSet::Lock() {
   std::sort(shards_.begin(), shards_.end());
   shards_.erase(std::unique(shards_.begin(), shards_.end()), shards_.end());

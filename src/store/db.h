@@ -26,6 +26,23 @@ namespace magpie {
 
 constexpr uint32_t kNumShards = 64;  // per database; a power of two dividing 16384
 
+// A shard's mutex. While a transaction (EXEC) runs on a thread, the shards
+// it locked up front stay locked for all its commands: their own lock and
+// unlock calls on those shards are no-ops (see TransactionHold).
+class ShardMutex {
+ public:
+  void lock() {
+    if (!HeldByTransaction()) mu_.lock();
+  }
+  void unlock() {
+    if (!HeldByTransaction()) mu_.unlock();
+  }
+
+ private:
+  bool HeldByTransaction() const;
+  std::mutex mu_;
+};
+
 struct KeyRef {
   std::string_view key;
   uint64_t hash;
@@ -40,7 +57,7 @@ class Shard {
   Shard& operator=(const Shard&) = delete;
   ~Shard();
 
-  std::mutex& mu() { return mu_; }
+  ShardMutex& mu() { return mu_; }
 
   // All members below require mu() held.
 
@@ -111,7 +128,7 @@ class Shard {
   // moved to `new_e` already).
   void ReplaceCounted(Entry* old_e, size_t old_bytes, Entry* new_e, const KeyRef& k);
 
-  std::mutex mu_;
+  ShardMutex mu_;
   Table table_;
   std::vector<Entry*> volatile_;  // entries with a TTL; each knows its index
   std::set<std::string, std::less<>> subkey_keys_;  // keys with field TTLs
@@ -174,10 +191,23 @@ class ShardSet {
   void Add(Shard* s) { shards_.push_back(s); }
   void Lock();
   void Unlock();
+  // The shards, in lock order (after Lock).
+  const std::vector<Shard*>& shards() const { return shards_; }
 
  private:
   std::vector<Shard*> shards_;
   bool locked_ = false;
+};
+
+// Marks the shards of a locked ShardSet as held by the transaction running
+// on this thread, until destroyed (before the set unlocks them). A command
+// of the transaction must only lock shards of the set.
+class TransactionHold {
+ public:
+  explicit TransactionHold(const ShardSet& set);
+  ~TransactionHold();
+  TransactionHold(const TransactionHold&) = delete;
+  TransactionHold& operator=(const TransactionHold&) = delete;
 };
 
 }  // namespace magpie

@@ -77,7 +77,7 @@ TEST_F(TableTest, RandomFindsEntries) {
 
 TEST(ShardTest, LazyAndActiveExpiry) {
   Shard s;
-  std::lock_guard<std::mutex> lk(s.mu());
+  std::lock_guard<ShardMutex> lk(s.mu());
   for (int i = 0; i < 100; ++i) {
     std::string k = "t" + std::to_string(i);
     s.Insert(KeyRef::Of(k), Entry::NewString(k, "v", 1000));
@@ -95,7 +95,7 @@ TEST(ShardTest, LazyAndActiveExpiry) {
 
 TEST(ShardTest, BytesFollowEntries) {
   Shard s;
-  std::lock_guard<std::mutex> lk(s.mu());
+  std::lock_guard<ShardMutex> lk(s.mu());
   KeyRef a = KeyRef::Of("a");
   s.Insert(a, Entry::NewString("a", std::string(100, 'x'), -1));
   size_t one = s.bytes();
@@ -110,7 +110,7 @@ TEST(ShardTest, BytesFollowEntries) {
 
 TEST(ShardTest, SetExpireMovesEntry) {
   Shard s;
-  std::lock_guard<std::mutex> lk(s.mu());
+  std::lock_guard<ShardMutex> lk(s.mu());
   KeyRef k = KeyRef::Of("a");
   s.Insert(k, Entry::NewString("a", "value", -1));
   Entry* e = s.Find(k, 0);

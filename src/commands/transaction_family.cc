@@ -1,0 +1,110 @@
+// Transactions: MULTI, EXEC, DISCARD.
+//
+// MULTI makes the connection queue its commands (Connection::Queue, after
+// the same validation Dispatch applies: an unknown command, a wrong arity,
+// NOAUTH or a command MULTI forbids makes EXEC fail with EXECABORT). EXEC
+// runs the queue serializably with every other client on every worker: it
+// locks, in the global order, the shards of all the keys the queued
+// commands name, and holds them for the whole queue (TransactionHold turns
+// the commands' own locking of those shards into no-ops). A queue with a
+// command whose keys are not fixed positions (movable keys, commands that
+// walk the keyspace or switch databases) locks every shard of every
+// database instead. Inside EXEC, blocking commands do not block, and the
+// clients blocked on keys the queue fed are served after the locks are
+// released, as Redis serves them after EXEC.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "commands/command.h"
+#include "commands/helpers.h"
+#include "server/connection.h"
+#include "server/server.h"
+
+namespace magpie {
+
+namespace {
+
+// Whether a command can touch keys other than those at its key positions
+// of the connection's current database.
+bool NeedsEveryShard(const CommandSpec& s) {
+  if (s.first_key <= 0 || (s.flags & kCmdMovableKeys)) return true;
+  const CommandSpec& top = s.parent != nullptr ? *s.parent : s;
+  return top.name == "move" || top.name == "copy" || top.name == "sort" ||
+         top.name == "sort_ro";
+}
+
+// Adds the shards EXEC must hold for the queued commands.
+void AddShards(CommandContext& c, const Connection::Transaction& tx, ShardSet* set) {
+  Keyspace& ks = c.server.keyspace();
+  for (size_t i = 0; i < tx.commands.size(); ++i) {
+    if (!NeedsEveryShard(*tx.specs[i])) continue;
+    for (int d = 0; d < ks.count(); ++d) {
+      for (uint32_t s = 0; s < kNumShards; ++s) set->Add(&ks.db(d).shard(s));
+    }
+    return;
+  }
+  Db& db = c.db();
+  for (size_t i = 0; i < tx.commands.size(); ++i) {
+    const CommandSpec& s = *tx.specs[i];
+    const auto& args = tx.commands[i];
+    int argc = static_cast<int>(args.size());
+    int last = s.last_key < 0 ? argc + s.last_key : s.last_key;
+    for (int k = s.first_key; k <= last && k < argc; k += s.step) {
+      set->Add(&db.shard_for(KeyRef::Of(args[static_cast<size_t>(k)])));
+    }
+  }
+}
+
+void Multi(CommandContext& c) {
+  if (c.conn.in_transaction()) return c.reply.Error("ERR MULTI calls can not be nested");
+  c.conn.BeginTransaction();
+  c.reply.Ok();
+}
+
+void Discard(CommandContext& c) {
+  if (c.conn.TakeTransaction() == nullptr) return c.reply.Error("ERR DISCARD without MULTI");
+  c.reply.Ok();
+}
+
+void Exec(CommandContext& c) {
+  std::unique_ptr<Connection::Transaction> tx = c.conn.TakeTransaction();
+  if (tx == nullptr) return c.reply.Error("ERR EXEC without MULTI");
+  if (tx->aborted) {
+    return c.reply.Error("EXECABORT Transaction discarded because of previous errors.");
+  }
+  ShardSet set;
+  AddShards(c, *tx, &set);
+  set.Lock();
+  TransactionHold hold(set);
+  bool deny_before = c.conn.deny_blocking;
+  c.conn.deny_blocking = true;
+  c.reply.ArrayHeader(tx->commands.size());
+  std::vector<std::string_view> args;
+  for (size_t i = 0; i < tx->commands.size(); ++i) {
+    args.assign(tx->commands[i].begin(), tx->commands[i].end());
+    c.conn.RunHandler(*tx->specs[i], args, c.now_ms);
+  }
+  c.conn.deny_blocking = deny_before;
+}
+
+CommandSpec Cmd(const char* name, uint32_t flags, const char* since, const char* summary,
+                CommandHandler h, const char* complexity) {
+  return MakeCommand(name, 1, flags, {}, "@transaction", "transactions", since, summary, h,
+                     complexity);
+}
+
+}  // namespace
+
+void RegisterTransactionFamily(CommandRegistry& r) {
+  constexpr uint32_t kBase = kCmdNoScript | kCmdLoading | kCmdStale;
+  r.Add(Cmd("multi", kBase | kCmdFast | kCmdAllowBusy, "1.2.0",
+            "Mark the start of a transaction block", Multi, "O(1)"));
+  r.Add(Cmd("exec", kBase | kCmdSkipSlowlog, "1.2.0", "Execute all commands issued after MULTI",
+            Exec, "Depends on commands in the transaction"));
+  r.Add(Cmd("discard", kBase | kCmdFast | kCmdAllowBusy, "2.0.0",
+            "Discard all commands issued after MULTI", Discard,
+            "O(N), when N is the number of queued commands"));
+}
+
+}  // namespace magpie
