@@ -75,7 +75,7 @@ Entry* StringForBitWrite(CommandContext& c, KeyLock& k, uint64_t last_byte) {
     e->set_str_len(need);
   }
   e->set_encoding(Encoding::kRaw);
-  e->BumpCas();
+  k.shard.Modified(e);
   return e;
 }
 

@@ -8,6 +8,7 @@
 #include "commands/command.h"
 #include "commands/helpers.h"
 #include "server/blocking.h"
+#include "store/watch.h"
 #include "server/connection.h"
 #include "server/server.h"
 
@@ -358,6 +359,9 @@ void SwapDb(CommandContext& c) {
       set.Add(&dbb.shard(s));
     }
     set.Lock();
+    auto in_either = [&](std::string_view key) { return da.Contains(key) || dbb.Contains(key); };
+    TouchWatchedKeysOf(static_cast<int>(*a), in_either);
+    TouchWatchedKeysOf(static_cast<int>(*b), in_either);
     for (uint32_t s = 0; s < kNumShards; ++s) da.shard(s).SwapContents(dbb.shard(s));
     SignalBlockedKeysOf(static_cast<int>(*a));
     SignalBlockedKeysOf(static_cast<int>(*b));

@@ -102,6 +102,7 @@ class ValueChange {
   void Done() {
     if (e_ == nullptr) return;
     shard_.AdjustBytes(before_, e_->AllocatedSize());
+    shard_.NoteModified(e_->key());
     e_ = nullptr;
   }
 

@@ -39,9 +39,9 @@ bool CheckHll(CommandContext& c, Entry* e) {
 
 // Marks an entry's string as changed in place (raw, as Redis's unshared
 // string; a new memcached CAS).
-void Touched(Entry* e) {
+void Touched(Shard& shard, Entry* e) {
   e->set_encoding(Encoding::kRaw);
-  e->BumpCas();
+  shard.Modified(e);
 }
 
 // Stores `v` as the value of the locked key: in place when it fits, else in
@@ -59,7 +59,7 @@ void StoreHll(Shard& shard, const KeyRef& ref, Entry* e, std::string_view key, s
     shard.Replace(e, grown, ref);
     e = grown;
   }
-  Touched(e);
+  Touched(shard, e);
 }
 
 size_t SparseMaxBytes(CommandContext& c) {
@@ -81,7 +81,7 @@ void PfAdd(CommandContext& c) {
     }
     if (updated) {
       hll::InvalidateCache(s);
-      Touched(e);
+      Touched(k.shard, e);
     }
     return c.reply.Int(updated ? 1 : 0);
   }
@@ -114,7 +114,7 @@ void PfCountOne(CommandContext& c) {
   auto card = hll::Count(e->str());
   if (!card) return c.reply.Error(kCorruptHll);
   hll::StoreCardinality(e->mutable_str(), *card);
-  Touched(e);
+  Touched(k.shard, e);
   c.reply.Int(static_cast<int64_t>(*card));
 }
 

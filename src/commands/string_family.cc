@@ -238,7 +238,7 @@ Entry* ResizeString(Shard& shard, const KeyRef& ref, Entry* e, size_t new_len) {
   }
   e->set_str_len(new_len);
   e->set_encoding(Encoding::kRaw);
-  e->BumpCas();
+  shard.Modified(e);
   return e;
 }
 
@@ -296,7 +296,7 @@ void IncrByGeneric(CommandContext& c, int64_t delta) {
     memcpy(e->mutable_str(), buf, len);  // in place: no allocation on the hot path
     e->set_str_len(len);
     e->set_encoding(Encoding::kInt);
-    e->BumpCas();
+    k.shard.Modified(e);
   } else if (e != nullptr) {
     Entry* n = e->WithValue(s);
     n->set_encoding(Encoding::kInt);

@@ -448,7 +448,7 @@ DeltaResult ApplyDelta(KeyLock& k, Entry* e, bool incr, uint64_t delta, uint64_t
     memcpy(e->mutable_str(), buf, n);
     memset(e->mutable_str() + n, ' ', old_len - n);
     e->set_encoding(StringEncodingFor(e->str()));
-    e->BumpCas();
+    k.shard.Modified(e);
   } else {
     Entry* grown = e->WithValue(std::string_view(buf, n));
     grown->set_encoding(Encoding::kInt);
@@ -997,7 +997,7 @@ void MemcacheSession::MetaDelete(const Tokens& t, std::string& out) {
       // Invalidate: keep the item, stale and with a new CAS, so one client
       // can win the right to recache it.
       e = EnsureMcMeta(k, e);
-      e->BumpCas();
+      k.shard.Modified(e);
       e->set_mc_state((e->mc_state() | Entry::kMcStale) & ~Entry::kMcWinSent);
       if (m.Has('T')) k.shard.SetExpire(e, k.ref, MemcacheExpireMs(ttl, now));
     } else {

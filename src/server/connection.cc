@@ -43,6 +43,7 @@ Connection::Connection(Worker& worker, int fd, uint64_t id, std::string addr, st
 }
 
 Connection::~Connection() {
+  UnwatchAll(&watch_);
   if (blocked_) AbandonBlocked(blocked_);
   if (memcache_) server().memcache_connections().fetch_sub(1);
   close(fd_);
@@ -63,6 +64,7 @@ void Connection::set_authenticated(bool v) {
 
 void Connection::ResetState() {
   TakeTransaction();
+  UnwatchAll(&watch_);
   set_db(0);
   set_resp(2);
   reply_mode_ = ReplyMode::kOn;

@@ -18,6 +18,7 @@
 #include "memcache/memcache_session.h"
 #include "protocol/reply.h"
 #include "protocol/resp_parser.h"
+#include "store/watch.h"
 
 namespace magpie {
 
@@ -87,6 +88,9 @@ class Connection {
     bool aborted = false;  // a command was rejected while queuing: EXECABORT
   };
   bool in_transaction() const { return tx_ != nullptr; }
+  // The keys this client WATCHes (owner worker only, except that other
+  // threads mark it dirty through the watch registry).
+  WatchState& watch_state() { return watch_; }
   void BeginTransaction();
   // Ends the MULTI state and hands over what was queued (null outside one).
   std::unique_ptr<Transaction> TakeTransaction();
@@ -152,6 +156,7 @@ class Connection {
   bool paused_ = false;
   std::shared_ptr<BlockedClient> blocked_;
   std::unique_ptr<Transaction> tx_;
+  WatchState watch_;
   std::atomic<int> multi_count_{-1};  // CLIENT LIST multi=: queued commands, -1 outside MULTI
   std::atomic<bool> blocked_flag_{false};  // blocked(), for CLIENT LIST
   bool blocked_discard_reply_ = false;     // CLIENT REPLY OFF/SKIP applied to it

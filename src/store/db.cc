@@ -1,5 +1,7 @@
 #include "store/db.h"
 
+#include "store/watch.h"
+
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -9,6 +11,7 @@
 
 #include "common/stats.h"
 #include "common/util.h"
+#include "store/watch.h"
 #include "types/value.h"
 
 namespace magpie {
@@ -57,6 +60,7 @@ void Shard::AddBytes(const Entry* e, bool add) {
 }
 
 void Shard::DeleteExpired(Entry* e, const KeyRef& k) {
+  TouchWatchedKey(db_index_, k.key, true);
   table_.Remove(k.key, k.hash);
   RemoveVolatile(e);
   AddBytes(e, false);
@@ -91,6 +95,7 @@ void Shard::Insert(const KeyRef& k, Entry* e) {
     }
   }
   table_.Insert(e, k.hash);
+  TouchWatchedKey(db_index_, k.key);
   if (e->has_expire()) AddVolatile(e);
   if (e->is_collection() && e->value() && e->value()->HasVolatileSubkeys()) {
     NoteVolatileSubkeys(k.key);
@@ -105,6 +110,7 @@ void Shard::Replace(Entry* old_e, Entry* new_e, const KeyRef& k) {
 
 void Shard::ReplaceCounted(Entry* old_e, size_t old_bytes, Entry* new_e, const KeyRef& k) {
   table_.Replace(old_e, new_e, k.hash);
+  TouchWatchedKey(db_index_, k.key);
   if (old_e->has_expire()) RemoveVolatile(old_e);
   if (new_e->has_expire()) AddVolatile(new_e);
   if (new_e->is_collection() && new_e->value() && new_e->value()->HasVolatileSubkeys()) {
@@ -115,6 +121,13 @@ void Shard::ReplaceCounted(Entry* old_e, size_t old_bytes, Entry* new_e, const K
   Entry::Free(old_e);
   UpdateCounts();
 }
+
+void Shard::Modified(Entry* e) {
+  e->BumpCas();
+  TouchWatchedKey(db_index_, e->key());
+}
+
+void Shard::NoteModified(std::string_view key) { TouchWatchedKey(db_index_, key); }
 
 void Shard::AdjustBytes(size_t before, size_t after) {
   size_t cur = bytes_.load(std::memory_order_relaxed);
@@ -133,6 +146,7 @@ void Shard::Upsert(const KeyRef& k, Entry* e, int64_t now_ms) {
 Entry* Shard::Detach(const KeyRef& k) {
   Entry* e = table_.Remove(k.key, k.hash);
   if (e != nullptr) {
+    TouchWatchedKey(db_index_, k.key);
     if (e->has_expire()) RemoveVolatile(e);
     AddBytes(e, false);
     UpdateCounts();
@@ -149,6 +163,7 @@ bool Shard::Erase(const KeyRef& k) {
 Entry* Shard::SetExpire(Entry* e, const KeyRef& k, int64_t expire_ms) {
   if (expire_ms >= 0 && e->has_expire()) {
     e->set_expire_ms(expire_ms);
+    TouchWatchedKey(db_index_, k.key);
     return e;
   }
   if (expire_ms < 0 && !e->has_expire()) return e;
@@ -271,7 +286,7 @@ size_t Db::expires() const {
 }
 
 Keyspace::Keyspace(int databases) {
-  for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<Db>());
+  for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<Db>(i));
 }
 
 namespace {
@@ -335,6 +350,11 @@ void FreeEntryLazily(Entry* e) {
   }
 }
 
+bool Db::Contains(std::string_view key) {
+  KeyRef k = KeyRef::Of(key);
+  return shard_for(k).table().Find(k.key, k.hash) != nullptr;
+}
+
 void FlushDatabases(Keyspace& ks, int first, int last, bool async) {
   auto detached =
       std::make_shared<std::vector<Table>>(static_cast<size_t>(last - first + 1) * kNumShards);
@@ -343,6 +363,9 @@ void FlushDatabases(Keyspace& ks, int first, int last, bool async) {
     for (uint32_t s = 0; s < kNumShards; ++s) set.Add(&ks.db(d).shard(s));
   }
   set.Lock();
+  for (int d = first; d <= last; ++d) {
+    TouchWatchedKeysOf(d, [&](std::string_view key) { return ks.db(d).Contains(key); });
+  }
   size_t i = 0;
   for (int d = first; d <= last; ++d) {
     for (uint32_t s = 0; s < kNumShards; ++s) ks.db(d).shard(s).TakeAll(&(*detached)[i++]);

@@ -58,6 +58,14 @@ class Shard {
   ~Shard();
 
   ShardMutex& mu() { return mu_; }
+  // The database this shard belongs to (for WATCH).
+  void set_db_index(int db) { db_index_ = db; }
+
+  // A value changed in place (APPEND, SETBIT, an in-place INCR...): gives
+  // it a new memcached CAS and tells its WATCHers. Requires mu() held.
+  void Modified(Entry* e);
+  // Tells the WATCHers of a key that it changed. Requires mu() held.
+  void NoteModified(std::string_view key);
 
   // All members below require mu() held.
 
@@ -129,6 +137,7 @@ class Shard {
   void ReplaceCounted(Entry* old_e, size_t old_bytes, Entry* new_e, const KeyRef& k);
 
   ShardMutex mu_;
+  int db_index_ = 0;
   Table table_;
   std::vector<Entry*> volatile_;  // entries with a TTL; each knows its index
   std::set<std::string, std::less<>> subkey_keys_;  // keys with field TTLs
@@ -149,11 +158,16 @@ void FreeTable(Table* t);
 
 class Db {
  public:
+  explicit Db(int index) {
+    for (Shard& s : shards_) s.set_db_index(index);
+  }
   Shard& shard(uint32_t i) { return shards_[i]; }
   Shard& shard_for(const KeyRef& k) { return shards_[k.shard]; }
   size_t size() const;
   size_t expires() const;
   size_t bytes() const;
+  // Whether the key is in the table (expired or not); shard locked.
+  bool Contains(std::string_view key);
 
  private:
   Shard shards_[kNumShards];

@@ -2,6 +2,7 @@
 redis-py's transactional pipelines, and serializability across workers."""
 
 import threading
+import time
 
 import pytest
 import redis
@@ -132,3 +133,102 @@ def test_transactions_are_serializable_across_workers(server, r, is_magpie):
         t.join(120)
     assert errors == []
     assert int(r.get("acct:b")) == 2 * rounds
+
+
+# Two connections per server: (connection, command); "SLEEP" waits 150 ms.
+WATCH_SEQUENCES = [
+ [(0,["SET","a","1"]),(0,["WATCH","a"]),(1,["SET","a","2"]),(0,["MULTI"]),(0,["GET","a"]),(0,["EXEC"])],
+ [(0,["WATCH","a"]),(0,["MULTI"]),(0,["GET","a"]),(0,["EXEC"])],
+ [(0,["WATCH","a"]),(1,["SET","b","2"]),(0,["MULTI"]),(0,["INCR","a"]),(0,["EXEC"])],
+ [(0,["WATCH","a"]),(0,["UNWATCH"]),(1,["SET","a","2"]),(0,["MULTI"]),(0,["INCR","a"]),(0,["EXEC"])],
+ [(0,["WATCH","a"]),(1,["SET","a","2"]),(0,["MULTI"]),(0,["INCR","a"]),(0,["DISCARD"]),(0,["MULTI"]),(0,["INCR","a"]),(0,["EXEC"])],
+ [(0,["MULTI"]),(0,["WATCH","a"]),(0,["EXEC"])],
+ [(0,["WATCH"])],
+ [(0,["UNWATCH"]),(0,["UNWATCH","x"])],
+ [(0,["RPUSH","l","x"]),(0,["WATCH","l"]),(1,["LPUSH","l","y"]),(0,["MULTI"]),(0,["LLEN","l"]),(0,["EXEC"])],
+ [(0,["HSET","h","f","v"]),(0,["WATCH","h"]),(1,["HSET","h","g","w"]),(0,["MULTI"]),(0,["HLEN","h"]),(0,["EXEC"])],
+ [(0,["SET","a","1"]),(0,["WATCH","a"]),(1,["EXPIRE","a","100"]),(0,["MULTI"]),(0,["TTL","a"]),(0,["EXEC"])],
+ [(0,["SET","a","1"]),(0,["WATCH","a"]),(1,["FLUSHALL"]),(0,["MULTI"]),(0,["GET","a"]),(0,["EXEC"])],
+ [(0,["WATCH","nokey"]),(1,["FLUSHALL"]),(0,["MULTI"]),(0,["GET","a"]),(0,["EXEC"])],
+ [(0,["SET","a","1"]),(0,["WATCH","a"]),(1,["APPEND","a","x"]),(0,["MULTI"]),(0,["GET","a"]),(0,["EXEC"])],
+ [(0,["SET","a","1"]),(0,["WATCH","a"]),(1,["INCR","a"]),(0,["MULTI"]),(0,["GET","a"]),(0,["EXEC"])],
+ [(0,["SET","a","1"]),(0,["WATCH","a"]),(1,["SETBIT","a","1","1"]),(0,["MULTI"]),(0,["GET","a"]),(0,["EXEC"])],
+ [(0,["SET","a","1"]),(0,["WATCH","a"]),(1,["RENAME","a","b"]),(0,["MULTI"]),(0,["GET","a"]),(0,["EXEC"])],
+ [(0,["SET","a","1","PX","100"]),(0,["WATCH","a"]),(0,["SLEEP"]),(0,["MULTI"]),(0,["GET","a"]),(0,["EXEC"])],
+ [(0,["SET","a","1","PX","50"]),(0,["SLEEP"]),(0,["WATCH","a"]),(0,["MULTI"]),(0,["GET","a"]),(0,["EXEC"])],
+ [(0,["SET","a","1"]),(0,["WATCH","a"]),(1,["SET","a","1"]),(0,["MULTI"]),(0,["GET","a"]),(0,["EXEC"])],
+ [(0,["SET","a","1"]),(0,["WATCH","a"]),(0,["SET","a","2"]),(0,["MULTI"]),(0,["GET","a"]),(0,["EXEC"])],
+ [(0,["SET","a","1"]),(0,["SELECT","1"]),(0,["WATCH","a"]),(1,["SELECT","1"]),(1,["SET","a","x"]),(0,["SELECT","0"]),(0,["MULTI"]),(0,["GET","a"]),(0,["EXEC"])],
+ [(0,["SET","a","1"]),(0,["WATCH","a"]),(1,["SWAPDB","0","1"]),(0,["MULTI"]),(0,["GET","a"]),(0,["EXEC"])],
+ [(0,["WATCH","a"]),(0,["MULTI"]),(0,["NOSUCH"]),(0,["EXEC"]),(1,["SET","a","1"]),(0,["MULTI"]),(0,["GET","a"]),(0,["EXEC"])],
+ [(0,["HELLO","3"]),(0,["SET","a","1"]),(0,["WATCH","a"]),(1,["SET","a","2"]),(0,["MULTI"]),(0,["GET","a"]),(0,["EXEC"])],
+]
+
+
+def run_watch_sequences(port):
+    out = []
+    for seq in WATCH_SEQUENCES:
+        conns = [RawConn(port), RawConn(port)]
+        conns[0].cmd("FLUSHALL")
+        replies = []
+        for i, cmd in seq:
+            if cmd == ["SLEEP"]:
+                time.sleep(0.15)
+                continue
+            reply = conns[i].cmd(*cmd)
+            replies.append(b"hello" if cmd[0] == "HELLO" else reply)
+        out.append(replies)
+        for c in conns:
+            c.close()
+    return out
+
+
+def test_watch_matches_redis(server, redis_ref):
+    """WATCH fails EXEC after a change by another client (SET, EXPIRE, APPEND,
+    INCR in place, SETBIT, RENAME, FLUSHALL, SWAPDB, a push, HSET) or by the
+    key's expiry, and not after UNWATCH, DISCARD or a change to another key."""
+    mine, ref = run_watch_sequences(server.port), run_watch_sequences(redis_ref.port)
+    for seq, a, b in zip(WATCH_SEQUENCES, mine, ref):
+        assert a == b, seq
+
+
+def test_watch_retry_loop_loses_no_increment(server, r):
+    """50 clients increment one counter with WATCH/GET/MULTI/SET/EXEC and
+    redis-py's WatchError retry: every increment lands exactly once."""
+    n_clients, n_incr = (10, 20) if SANITIZED else (50, 40)
+    r.set("counter", 0)
+
+    def work():
+        c = server.client()
+        for _ in range(n_incr):
+            while True:
+                with c.pipeline() as p:
+                    try:
+                        p.watch("counter")
+                        v = int(p.get("counter"))
+                        p.multi()
+                        p.set("counter", v + 1)
+                        p.execute()
+                        break
+                    except redis.WatchError:
+                        continue
+        c.close()
+
+    threads = [threading.Thread(target=work) for _ in range(n_clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    assert int(r.get("counter")) == n_clients * n_incr
+
+
+def test_redis_py_transaction_helper(r):
+    r.set("a", 5)
+
+    def double(pipe):
+        v = int(pipe.get("a"))
+        pipe.multi()
+        pipe.set("a", v * 2)
+
+    r.transaction(double, "a")
+    assert r.get("a") == b"10"
