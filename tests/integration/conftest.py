@@ -414,6 +414,44 @@ class RawConn:
         self.close()
 
 
+def run_differential(port_a, port_b, seed, steps, command, compare=None, setup=(),
+                     teardown=(), resp3=False, check=None, label=""):
+    """The loop the randomized differential tests share. Both servers (a: the
+    one under test, b: redis-server) are flushed and get the `setup` commands;
+    then `steps` commands from command() go to both, and compare(args, a, b)
+    (default: the raw replies) must give equal values; check(a, b) runs at the
+    end and `teardown` always. A divergence fails with the recent history."""
+    a, b = RawConn(port_a), RawConn(port_b)
+    history = []
+    try:
+        for conn in (a, b):
+            assert conn.cmd(b"FLUSHALL") == b"+OK\r\n"
+            for cmd in setup:
+                conn.cmd(*cmd)
+            if resp3:
+                conn.cmd(b"HELLO", b"3")
+        for step in range(steps):
+            args = command()
+            history.append(args)
+            ra, rb = compare(args, a, b) if compare else (a.cmd(*args), b.cmd(*args))
+            if ra != rb:
+                short = lambda cmd: [x[:60] for x in cmd[:12]]  # noqa: E731
+                ctx = "\n".join("    %r" % (short(h),) for h in history[-12:-1])
+                pytest.fail("divergence at seed=%d step=%d (resp%d%s)\n  command: %r\n"
+                            "  server under test: %r\n  redis-server:      %r\n"
+                            "  previous commands:\n%s"
+                            % (seed, step, 3 if resp3 else 2, label, short(args),
+                               repr(ra)[:800], repr(rb)[:800], ctx))
+        if check:
+            check(a, b)
+    finally:
+        for conn in (a, b):
+            for cmd in teardown:
+                conn.cmd(*cmd)
+        a.close()
+        b.close()
+
+
 # ---------------------------------------------------------------------------
 # fixtures
 # ---------------------------------------------------------------------------

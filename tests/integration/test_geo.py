@@ -17,9 +17,8 @@ import os
 import random
 
 import pytest
-import redis
 
-from conftest import SANITIZED, RawConn, RespError, parse_reply
+from conftest import SANITIZED, RawConn, parse_reply, run_differential
 
 SEEDS = [int(s) for s in os.environ.get("MAGPIE_GEO_DIFF_SEEDS", "1,2,3,4").split(",")]
 STEPS = int(os.environ.get("MAGPIE_GEO_DIFF_STEPS", "150" if SANITIZED else "600"))
@@ -320,31 +319,13 @@ def compare(args, a, b):
 
 
 def run_sequence(port_a, port_b, seed, steps, resp3=False):
-    gen = Gen(seed)
-    a, b = RawConn(port_a), RawConn(port_b)
-    history = []
-    try:
-        for conn in (a, b):
-            assert conn.cmd(b"FLUSHALL") == b"+OK\r\n"
-            if resp3:
-                conn.cmd(b"HELLO", b"3")
-        for step in range(steps):
-            args = gen.command()
-            history.append(args)
-            ra, rb = compare(args, a, b)
-            if ra != rb:
-                ctx = "\n".join("    %r" % h[:12] for h in history[-8:-1])
-                pytest.fail("divergence at seed=%d step=%d (resp%d)\n  command: %r\n"
-                            "  server under test: %r\n  redis-server:      %r\n"
-                            "  previous commands:\n%s"
-                            % (seed, step, 3 if resp3 else 2, args, ra, rb, ctx))
+    def same_sets(a, b):
         for key in KEYS:
             za = a.cmd(b"ZRANGE", key, b"0", b"-1", b"WITHSCORES")
-            zb = b.cmd(b"ZRANGE", key, b"0", b"-1", b"WITHSCORES")
-            assert za == zb, (seed, key)
-    finally:
-        a.close()
-        b.close()
+            assert za == b.cmd(b"ZRANGE", key, b"0", b"-1", b"WITHSCORES"), (seed, key)
+
+    run_differential(port_a, port_b, seed, steps, Gen(seed).command, compare, resp3=resp3,
+                     check=same_sets)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -21,7 +21,7 @@ import random
 
 import pytest
 
-from conftest import SANITIZED, RawConn, RespError, parse_reply
+from conftest import SANITIZED, RespError, parse_reply, run_differential
 
 SEEDS = [int(s) for s in os.environ.get("MAGPIE_HASH_DIFF_SEEDS", "1,2,3,4,5,6").split(",")]
 STEPS = int(os.environ.get("MAGPIE_HASH_DIFF_STEPS", "300" if SANITIZED else "1500"))
@@ -183,49 +183,30 @@ def normalize(args, raw, conn):
     return raw
 
 
+LISTPACK_DEFAULTS = [(b"CONFIG", b"SET", b"hash-max-listpack-entries", b"512"),
+                     (b"CONFIG", b"SET", b"hash-max-listpack-value", b"64")]
+
+
 def run_sequence(port_a, port_b, seed, steps, resp3=False):
-    gen = Gen(seed)
-    a, b = RawConn(port_a), RawConn(port_b)
-    history = []
-    try:
-        for c in (a, b):
-            assert c.cmd(b"FLUSHALL") == b"+OK\r\n"
-            c.cmd(b"CONFIG", b"SET", b"hash-max-listpack-entries", b"512")
-            c.cmd(b"CONFIG", b"SET", b"hash-max-listpack-value", b"64")
-            if resp3:
-                c.cmd(b"HELLO", b"3")
-        for step in range(steps):
-            args = gen.command()
-            history.append(args)
-            if args[0] == b"HSCAN*":
-                ra, rb = normalize(args, None, a), normalize(args, None, b)
-            else:
-                ra = normalize(args, a.cmd(*args), a)
-                rb = normalize(args, b.cmd(*args), b)
-            if ra != rb:
-                ctx = "\n".join("    %r" % h for h in history[-12:-1])
-                pytest.fail(
-                    "divergence at seed=%d step=%d (resp%d)\n"
-                    "  command:          %r\n"
-                    "  server under test: %r\n"
-                    "  redis-server:      %r\n"
-                    "  previous commands:\n%s"
-                    % (seed, step, 3 if resp3 else 2, args, ra, rb, ctx))
+    def compare(args, a, b):
+        if args[0] == b"HSCAN*":
+            return normalize(args, None, a), normalize(args, None, b)
+        return normalize(args, a.cmd(*args), a), normalize(args, b.cmd(*args), b)
+
+    def hgetall(conn, key):
+        v = parse_reply(conn.cmd(b"HGETALL", key))[0]
+        return sorted(v.items() if resp3 else v)
+
+    def same_hashes(a, b):
         for key in KEYS:
             ea = a.cmd(b"OBJECT", b"ENCODING", key)
             assert ea == b.cmd(b"OBJECT", b"ENCODING", key), (seed, key)
             if a.cmd(b"TYPE", key) == b"+hash\r\n":
-                ga = sorted(parse_reply(a.cmd(b"HGETALL", key))[0].items() if resp3 else
-                            parse_reply(a.cmd(b"HGETALL", key))[0])
-                gb = sorted(parse_reply(b.cmd(b"HGETALL", key))[0].items() if resp3 else
-                            parse_reply(b.cmd(b"HGETALL", key))[0])
-                assert ga == gb, (seed, key)
-    finally:
-        for c in (a, b):
-            c.cmd(b"CONFIG", b"SET", b"hash-max-listpack-entries", b"512")
-            c.cmd(b"CONFIG", b"SET", b"hash-max-listpack-value", b"64")
-        a.close()
-        b.close()
+                assert hgetall(a, key) == hgetall(b, key), (seed, key)
+
+    run_differential(port_a, port_b, seed, steps, Gen(seed).command, compare,
+                     setup=LISTPACK_DEFAULTS, teardown=LISTPACK_DEFAULTS, resp3=resp3,
+                     check=same_hashes)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

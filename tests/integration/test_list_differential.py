@@ -17,7 +17,7 @@ import random
 
 import pytest
 
-from conftest import SANITIZED, RawConn, parse_reply
+from conftest import SANITIZED, RawConn, parse_reply, run_differential
 
 SEEDS = [int(s) for s in os.environ.get("MAGPIE_LIST_DIFF_SEEDS", "1,2,3,4,5,6").split(",")]
 STEPS = int(os.environ.get("MAGPIE_LIST_DIFF_STEPS", "250" if SANITIZED else "1500"))
@@ -120,35 +120,15 @@ class Gen:
 
 
 def run_sequence(port_a, port_b, seed, steps, resp3=False):
-    gen = Gen(seed)
-    a, b = RawConn(port_a), RawConn(port_b)
-    history = []
-    try:
-        for conn in (a, b):
-            assert conn.cmd(b"FLUSHALL") == b"+OK\r\n"
-            if resp3:
-                conn.cmd(b"HELLO", b"3")
-        for step in range(steps):
-            args = gen.command()
-            history.append(args)
-            ra, rb = a.cmd(*args), b.cmd(*args)
-            if ra != rb:
-                ctx = "\n".join("    %r" % ([x[:40] for x in h],) for h in history[-10:-1])
-                pytest.fail("divergence at seed=%d step=%d (resp%d)\n  command: %r\n"
-                            "  server under test: %r\n  redis-server:      %r\n"
-                            "  previous commands:\n%s"
-                            % (seed, step, 3 if resp3 else 2, [x[:40] for x in args], ra[:400],
-                               rb[:400], ctx))
-        # the whole keyspace must agree
+    def same_keyspace(a, b):
         ka = sorted(parse_reply(a.cmd(b"KEYS", b"*"))[0])
-        kb = sorted(parse_reply(b.cmd(b"KEYS", b"*"))[0])
-        assert ka == kb
+        assert ka == sorted(parse_reply(b.cmd(b"KEYS", b"*"))[0])
         for key in ka:
             if a.cmd(b"TYPE", key) == b"+list\r\n":
                 assert a.cmd(b"LRANGE", key, b"0", b"-1") == b.cmd(b"LRANGE", key, b"0", b"-1")
-    finally:
-        a.close()
-        b.close()
+
+    run_differential(port_a, port_b, seed, steps, Gen(seed).command, resp3=resp3,
+                     check=same_keyspace)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

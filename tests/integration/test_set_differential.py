@@ -25,7 +25,7 @@ import random
 
 import pytest
 
-from conftest import SANITIZED, RawConn, RespError, parse_reply
+from conftest import SANITIZED, RespError, parse_reply, run_differential
 
 SEEDS = [int(s) for s in
          os.environ.get("MAGPIE_SET_DIFF_SEEDS", "1,2,3,4,5,6").split(",")]
@@ -214,25 +214,7 @@ def compare(args, a, b):
 
 
 def run_sequence(port_a, port_b, seed, steps, resp3=False):
-    gen = Gen(seed)
-    a, b = RawConn(port_a), RawConn(port_b)
-    history = []
-    try:
-        for conn in (a, b):
-            assert conn.cmd(b"FLUSHALL") == b"+OK\r\n"
-            if resp3:
-                conn.cmd(b"HELLO", b"3")
-        for step in range(steps):
-            args = gen.command()
-            history.append(args)
-            ra, rb = compare(args, a, b)
-            if ra != rb:
-                ctx = "\n".join("    %r" % h[:8] for h in history[-12:-1])
-                pytest.fail("divergence at seed=%d step=%d (resp%d)\n  command: %r\n"
-                            "  server under test: %r\n  redis-server:      %r\n"
-                            "  previous commands:\n%s"
-                            % (seed, step, 3 if resp3 else 2, args[:10], ra, rb, ctx))
-        # Finally every key must hold the same members.
+    def same_members(a, b):
         for key in KEYS:
             ta, tb = a.cmd(b"TYPE", key), b.cmd(b"TYPE", key)
             assert ta == tb, (seed, key, ta, tb)
@@ -240,9 +222,9 @@ def run_sequence(port_a, port_b, seed, steps, resp3=False):
                 ma = sorted(parse_reply(a.cmd(b"SMEMBERS", key))[0])
                 mb = sorted(parse_reply(b.cmd(b"SMEMBERS", key))[0])
                 assert ma == mb, (seed, key)
-    finally:
-        a.close()
-        b.close()
+
+    run_differential(port_a, port_b, seed, steps, Gen(seed).command, compare, resp3=resp3,
+                     check=same_members)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -29,7 +29,7 @@ import time
 
 import pytest
 
-from conftest import SANITIZED, RawConn, RespError, bulk, err, integer, parse_reply
+from conftest import SANITIZED, RawConn, RespError, bulk, err, integer, parse_reply, run_differential
 
 SEEDS = [int(s) for s in os.environ.get("MAGPIE_SORT_DIFF_SEEDS", "1,2,3,4,5").split(",")]
 STEPS = int(os.environ.get("MAGPIE_SORT_DIFF_STEPS", "200" if SANITIZED else "1200"))
@@ -507,33 +507,15 @@ def keyspace_counts(conn):
 
 
 def run_sequence(port_a, port_b, seed, steps, resp3=False):
-    gen = Gen(seed)
-    a, b = RawConn(port_a), RawConn(port_b)
-    history = []
-    try:
-        for conn in (a, b):
-            assert conn.cmd(b"FLUSHALL") == b"+OK\r\n"
-            if resp3:
-                conn.cmd(b"HELLO", b"3")
-        for step in range(steps):
-            args = gen.command()
-            history.append(args)
-            ra, rb = compare(args, a, b)
-            if ra != rb:
-                ctx = "\n".join("    %r" % h[:10] for h in history[-15:-1])
-                pytest.fail("divergence at seed=%d step=%d (resp%d)\n  command: %r\n"
-                            "  server under test: %r\n  redis-server:      %r\n"
-                            "  previous commands:\n%s"
-                            % (seed, step, 3 if resp3 else 2, args, ra[:400], rb[:400], ctx))
-        # Finally every key must hold the same data.
+    def same_data(a, b):
         for key in SOURCES + DESTS + OTHER:
             ta, tb = a.cmd(b"TYPE", key), b.cmd(b"TYPE", key)
             assert ta == tb, (seed, key, ta, tb)
             if ta == b"+list\r\n":
                 assert a.cmd(b"LRANGE", key, b"0", b"-1") == b.cmd(b"LRANGE", key, b"0", b"-1")
-    finally:
-        a.close()
-        b.close()
+
+    run_differential(port_a, port_b, seed, steps, Gen(seed).command, compare, resp3=resp3,
+                     check=same_data)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

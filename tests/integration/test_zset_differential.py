@@ -18,7 +18,7 @@ import random
 
 import pytest
 
-from conftest import SANITIZED, RawConn, RespError, parse_reply
+from conftest import SANITIZED, RespError, parse_reply, run_differential
 
 SEEDS = [int(s) for s in os.environ.get("MAGPIE_ZDIFF_SEEDS", "1,2,3,4,5,6").split(",")]
 STEPS = int(os.environ.get("MAGPIE_ZDIFF_STEPS", "250" if SANITIZED else "1500"))
@@ -235,53 +235,38 @@ def normalize_rand(args, raw, conn):
     return ("many", len(items), ok, distinct or count < 0, raw[:1])
 
 
+def compare(args, a, b):
+    if args[0] == b"ZSCAN*":
+        return zscan_all(a, args[1], args[2]), zscan_all(b, args[1], args[2])
+    if args[0] == b"OBJECT" and len(args) > 2 and b"+set\r\n" in (a.cmd(b"TYPE", args[2]),
+                                                              b.cmd(b"TYPE", args[2])):
+        # Set encodings are the set family's business (7.2-style).
+        return a.cmd(b"TYPE", args[2]), b.cmd(b"TYPE", args[2])
+    if args[0] == b"ZRANDMEMBER":
+        return normalize_rand(args, a.cmd(*args), a), normalize_rand(args, b.cmd(*args), b)
+    return a.cmd(*args), b.cmd(*args)
+
+
 def run_sequence(port_a, port_b, seed, steps, resp3=False, small=False):
-    gen = Gen(seed)
-    a, b = RawConn(port_a), RawConn(port_b)
-    history = []
-    try:
-        for conn in (a, b):
-            assert conn.cmd(b"FLUSHALL") == b"+OK\r\n"
-            entries, value = (b"8", b"16") if small else (b"128", b"64")
-            assert conn.cmd(b"CONFIG", b"SET", b"zset-max-listpack-entries", entries) == b"+OK\r\n"
-            assert conn.cmd(b"CONFIG", b"SET", b"zset-max-listpack-value", value) == b"+OK\r\n"
-            assert conn.cmd(b"SET", b"lstr", b"v") == b"+OK\r\n"
-            if resp3:
-                conn.cmd(b"HELLO", b"3")
-        for step in range(steps):
-            args = gen.command()
-            history.append(args)
-            if args[0] == b"ZSCAN*":
-                ra, rb = zscan_all(a, args[1], args[2]), zscan_all(b, args[1], args[2])
-            elif args[0] == b"OBJECT" and len(args) > 2 and b"+set\r\n" in (a.cmd(b"TYPE", args[2]),
-                                                         b.cmd(b"TYPE", args[2])):
-                # Set encodings are the set family's business (7.2-style).
-                ra, rb = a.cmd(b"TYPE", args[2]), b.cmd(b"TYPE", args[2])
-            elif args[0] == b"ZRANDMEMBER":
-                ra = normalize_rand(args, a.cmd(*args), a)
-                rb = normalize_rand(args, b.cmd(*args), b)
-            else:
-                ra, rb = a.cmd(*args), b.cmd(*args)
-            if ra != rb:
-                ctx = "\n".join("    %r" % h for h in history[-15:-1])
-                pytest.fail("divergence at seed=%d step=%d (resp%d, small=%s)\n"
-                            "  command:           %r\n  server under test: %r\n"
-                            "  redis-server:      %r\n  previous commands:\n%s"
-                            % (seed, step, 3 if resp3 else 2, small, args, ra, rb, ctx))
+    entries, value = (b"8", b"16") if small else (b"128", b"64")
+    setup = [(b"CONFIG", b"SET", b"zset-max-listpack-entries", entries),
+             (b"CONFIG", b"SET", b"zset-max-listpack-value", value), (b"SET", b"lstr", b"v")]
+    teardown = [(b"CONFIG", b"SET", b"zset-max-listpack-entries", b"128"),
+                (b"CONFIG", b"SET", b"zset-max-listpack-value", b"64")]
+
+    def same_keyspace(a, b):
         # The whole keyspace must agree at the end, member by member.
         ka = sorted(parse_reply(a.cmd(b"KEYS", b"*"))[0])
         assert ka == sorted(parse_reply(b.cmd(b"KEYS", b"*"))[0])
         for key in ka:
-            if a.cmd(b"TYPE", key) in (b"+zset\r\n",):
+            if a.cmd(b"TYPE", key) == b"+zset\r\n":
                 args = (b"ZRANGE", key, b"0", b"-1", b"WITHSCORES")
                 assert a.cmd(*args) == b.cmd(*args), key
                 assert a.cmd(b"OBJECT", b"ENCODING", key) == b.cmd(b"OBJECT", b"ENCODING", key)
-    finally:
-        for conn in (a, b):
-            conn.cmd(b"CONFIG", b"SET", b"zset-max-listpack-entries", b"128")
-            conn.cmd(b"CONFIG", b"SET", b"zset-max-listpack-value", b"64")
-        a.close()
-        b.close()
+
+    run_differential(port_a, port_b, seed, steps, Gen(seed).command, compare, setup=setup,
+                     teardown=teardown, resp3=resp3, check=same_keyspace,
+                     label=", small=%s" % small)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
