@@ -389,9 +389,10 @@ thread_local const std::vector<Shard*>* t_held = nullptr;
 bool ShardMutex::HeldByTransaction() const {
   if (t_held == nullptr) return false;
   // The mutex is a member of its shard: find the shard by address.
-  auto it = std::upper_bound(t_held->begin(), t_held->end(),
-                             reinterpret_cast<const char*>(this),
-                             [](const char* p, Shard* s) { return p < reinterpret_cast<const char*>(s); });
+  auto it = std::upper_bound(t_held->begin(), t_held->end(), static_cast<const void*>(this),
+                             [](const void* p, const Shard* s) {
+                               return std::less<const void*>()(p, s);
+                             });
   if (it == t_held->begin()) return false;
   const Shard* s = *(it - 1);
   return &const_cast<Shard*>(s)->mu() == this;
