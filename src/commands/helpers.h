@@ -154,6 +154,25 @@ inline bool ParseMPopArgs(CommandContext& c, size_t at, const char* first_end,
   return true;
 }
 
+// The MPOP step of LMPOP, BLMPOP, ZMPOP and BZMPOP: on the first of the
+// (locked) keys that exists, replies its [key, ...] header and calls
+// pop(shard, ref, entry); WRONGTYPE when that key holds another type than
+// `type`. Returns false, with nothing replied, when no key exists.
+template <typename Pop>
+bool PopFirstExisting(CommandContext& c, KeysLock& locks, const MPopArgs& a, ObjType type,
+                      Pop&& pop) {
+  for (size_t i = 0; i < a.keys.size(); ++i) {
+    Entry* e = LookupWrite(locks.shard(i), locks.ref(i), c.now_ms);
+    if (e == nullptr) continue;
+    if (e->type() != type) return c.reply.Error(err::kWrongType), true;
+    c.reply.ArrayHeader(2);
+    c.reply.Bulk(a.keys[i]);
+    pop(locks.shard(i), locks.ref(i), e);
+    return true;
+  }
+  return false;
+}
+
 // The options of SCAN, HSCAN, SSCAN and ZSCAN.
 struct ScanOptions {
   std::string_view pattern;

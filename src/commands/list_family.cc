@@ -399,19 +399,10 @@ void RPopLPush(CommandContext& c) { MoveGeneric(c, false, true); }
 // [key, [elements]] and returns true; WRONGTYPE also returns true; false
 // when all are empty.
 bool TryMPop(CommandContext& c, KeysLock& locks, const MPopArgs& a) {
-  for (size_t i = 0; i < a.keys.size(); ++i) {
-    Entry* e = LookupWrite(locks.shard(i), locks.ref(i), c.now_ms);
-    if (e == nullptr) continue;
-    if (e->type() != ObjType::kList) {
-      c.reply.Error(err::kWrongType);
-      return true;
-    }
-    c.reply.ArrayHeader(2);
-    c.reply.Bulk(a.keys[i]);
-    PopMany(c, locks.shard(i), locks.ref(i), e, !a.second_end, a.count);
-    return true;
-  }
-  return false;
+  return PopFirstExisting(c, locks, a, ObjType::kList,
+                          [&](Shard& shard, const KeyRef& ref, Entry* e) {
+                            PopMany(c, shard, ref, e, !a.second_end, a.count);
+                          });
 }
 
 void LMPop(CommandContext& c) {

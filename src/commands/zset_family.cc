@@ -656,20 +656,11 @@ void ZPopMax(CommandContext& c) { ZPopGeneric(c, true); }
 // Pops from the first non-empty key (all locked); false when there is none
 // (nothing replied). A key of another type replies WRONGTYPE (true).
 bool TryZMPop(CommandContext& c, KeysLock& locks, const MPopArgs& a) {
-  for (size_t i = 0; i < a.keys.size(); ++i) {
-    Entry* e = LookupWrite(locks.shard(i), locks.ref(i), c.now_ms);
-    if (e == nullptr) continue;
-    if (e->type() != ObjType::kZSet) {
-      c.reply.Error(err::kWrongType);
-      return true;
-    }
-    c.reply.ArrayHeader(2);
-    c.reply.Bulk(a.keys[i]);
-    PopInto(c.reply, locks.shard(i), locks.ref(i), e, static_cast<size_t>(a.count), a.second_end,
-            PopShape::kNested);
-    return true;
-  }
-  return false;
+  return PopFirstExisting(c, locks, a, ObjType::kZSet,
+                          [&](Shard& shard, const KeyRef& ref, Entry* e) {
+                            PopInto(c.reply, shard, ref, e, static_cast<size_t>(a.count),
+                                    a.second_end, PopShape::kNested);
+                          });
 }
 
 // ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
