@@ -25,7 +25,8 @@ std::vector<std::string> CommandSpec::FlagNames() const {
       {kCmdBlocking, "blocking"},   {kCmdLoading, "loading"},         {kCmdStale, "stale"},
       {kCmdSkipMonitor, "skip_monitor"}, {kCmdSkipSlowlog, "skip_slowlog"}, {kCmdFast, "fast"},
       {kCmdNoAuth, "no_auth"},      {kCmdMayReplicate, "may_replicate"}, {kCmdNoMulti, "no_multi"},
-      {kCmdAllowBusy, "allow_busy"}, {kCmdMovableKeys, "movablekeys"}};
+      {kCmdAllowBusy, "allow_busy"}, {kCmdNoMandatoryKeys, "no_mandatory_keys"},
+      {kCmdMovableKeys, "movablekeys"}};
   std::vector<std::string> out;
   for (const auto& [bit, n] : kNames) {
     if (flags & bit) out.emplace_back(n);
@@ -86,6 +87,7 @@ CommandRegistry::CommandRegistry() {
   RegisterGeoFamily(*this);
   RegisterTransactionFamily(*this);
   RegisterSortFamily(*this);
+  RegisterScriptFamily(*this);
 }
 
 CommandSpec& CommandRegistry::Add(CommandSpec spec) {

@@ -215,6 +215,36 @@ inline void ReplyEmptyScan(ReplyBuilder& r) {
 }
 
 // Parses a database index argument as SELECT/MOVE/COPY do.
+// Whether a command can touch keys other than those at its key positions
+// of the connection's current database (movable keys, commands that walk
+// the keyspace or name another database).
+inline bool NeedsEveryShard(const CommandSpec& s) {
+  if (s.first_key <= 0 || (s.flags & kCmdMovableKeys)) return true;
+  const CommandSpec& top = s.parent != nullptr ? *s.parent : s;
+  return top.name == "move" || top.name == "copy" || top.name == "sort" ||
+         top.name == "sort_ro";
+}
+
+// Adds the shards of `db` holding the keys at the command's key positions
+// to *out. False (and nothing added) when the command may touch any shard
+// of any database (NeedsEveryShard). EXEC and scripts lock with it.
+template <typename Args>
+bool KeyShards(Db& db, const CommandSpec& s, const Args& args, std::vector<Shard*>* out) {
+  if (NeedsEveryShard(s)) return false;
+  int argc = static_cast<int>(args.size());
+  int last = s.last_key < 0 ? argc + s.last_key : s.last_key;
+  for (int k = s.first_key; k <= last && k < argc; k += s.step) {
+    out->push_back(&db.shard_for(KeyRef::Of(args[static_cast<size_t>(k)])));
+  }
+  return true;
+}
+
+// A HELP subcommand's reply: one status line each.
+inline void HelpLines(CommandContext& c, std::initializer_list<const char*> lines) {
+  c.reply.ArrayHeader(lines.size());
+  for (const char* l : lines) c.reply.Simple(l);
+}
+
 inline std::optional<int> DbIndexArg(CommandContext& c, std::string_view s) {
   auto v = ParseInt64(s);
   if (!v || *v < INT32_MIN || *v > INT32_MAX) {

@@ -466,11 +466,6 @@ void CommandGetKeys(CommandContext& c) {
   for (auto k : keys) c.reply.Bulk(k);
 }
 
-void HelpLines(CommandContext& c, std::initializer_list<const char*> lines) {
-  c.reply.ArrayHeader(lines.size());
-  for (const char* l : lines) c.reply.Simple(l);
-}
-
 void CommandHelp(CommandContext& c) {
   HelpLines(c, {"COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                 "(no subcommand)", "    Return details about all Redis commands.",
@@ -637,6 +632,14 @@ void Shutdown(CommandContext& c) {
   }
   if ((nosave && save) || (abort && c.argc() > 2)) return c.reply.Error(err::kSyntax);
   if (abort) return c.reply.Error("ERR No shutdown in progress.");
+  ScriptRegistry& scripts = c.server.scripts();
+  if (scripts.busy()) {
+    // Only SHUTDOWN NOSAVE may stop a server stuck in a script.
+    if (!nosave) {
+      return c.reply.Error(scripts.BusyError());
+    }
+    scripts.KillAll();
+  }
   bool force = false;
   for (size_t i = 1; i < c.argc(); ++i) force |= EqualsIgnoreCase(c.arg(i), "force");
   if (!nosave && (save || !c.server.config().save().empty()) && !force) {

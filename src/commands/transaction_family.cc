@@ -31,15 +31,6 @@ namespace magpie {
 
 namespace {
 
-// Whether a command can touch keys other than those at its key positions
-// of the connection's current database.
-bool NeedsEveryShard(const CommandSpec& s) {
-  if (s.first_key <= 0 || (s.flags & kCmdMovableKeys)) return true;
-  const CommandSpec& top = s.parent != nullptr ? *s.parent : s;
-  return top.name == "move" || top.name == "copy" || top.name == "sort" ||
-         top.name == "sort_ro";
-}
-
 // Adds the shards EXEC must hold for the queued commands and the watched
 // keys.
 void AddShards(CommandContext& c, const Connection::Transaction& tx, ShardSet* set) {
@@ -47,23 +38,17 @@ void AddShards(CommandContext& c, const Connection::Transaction& tx, ShardSet* s
   for (const WatchState::Key& k : c.conn.watch_state().keys) {
     set->Add(&ks.db(k.db).shard_for(KeyRef::Of(k.key)));
   }
-  for (size_t i = 0; i < tx.commands.size(); ++i) {
-    if (!NeedsEveryShard(*tx.specs[i])) continue;
-    for (int d = 0; d < ks.count(); ++d) {
-      for (uint32_t s = 0; s < kNumShards; ++s) set->Add(&ks.db(d).shard(s));
-    }
-    return;
-  }
   Db& db = c.db();
+  std::vector<Shard*> shards;
   for (size_t i = 0; i < tx.commands.size(); ++i) {
-    const CommandSpec& s = *tx.specs[i];
-    const auto& args = tx.commands[i];
-    int argc = static_cast<int>(args.size());
-    int last = s.last_key < 0 ? argc + s.last_key : s.last_key;
-    for (int k = s.first_key; k <= last && k < argc; k += s.step) {
-      set->Add(&db.shard_for(KeyRef::Of(args[static_cast<size_t>(k)])));
+    if (!KeyShards(db, *tx.specs[i], tx.commands[i], &shards)) {
+      for (int d = 0; d < ks.count(); ++d) {
+        for (uint32_t s = 0; s < kNumShards; ++s) set->Add(&ks.db(d).shard(s));
+      }
+      return;
     }
   }
+  for (Shard* s : shards) set->Add(s);
 }
 
 void Multi(CommandContext& c) {

@@ -79,13 +79,15 @@ void ReplyBuilder::Bool(bool v) {
   }
 }
 
-void ReplyBuilder::Verbatim(std::string_view s) {
+void ReplyBuilder::Verbatim(std::string_view s, std::string_view format) {
   if (!resp3_) {
     Bulk(s);
     return;
   }
   Header('=', static_cast<int64_t>(s.size() + 4));
-  out_->append("txt:");
+  out_->append(format.substr(0, 3));
+  out_->append(3 - std::min<size_t>(3, format.size()), ' ');
+  out_->push_back(':');
   out_->append(s);
   out_->append("\r\n");
 }

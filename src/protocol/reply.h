@@ -31,7 +31,8 @@ class ReplyBuilder {
   void PushHeader(size_t n);
   void Double(double v);       // RESP2: bulk string
   void Bool(bool v);           // RESP2: integer 0/1
-  void Verbatim(std::string_view s);  // RESP3 "txt" verbatim, RESP2 bulk
+  // RESP3 verbatim string of a three-letter format ("txt"), RESP2 bulk.
+  void Verbatim(std::string_view s, std::string_view format = "txt");
   void BigNumber(std::string_view digits);
   void Raw(std::string_view s) { out_->append(s); }
 

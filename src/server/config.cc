@@ -171,6 +171,9 @@ struct DirectiveTable {
                            "list-max-ziplist-size"));
     t.push_back(IntDirective("hll-sparse-max-bytes", &Config::hll_sparse_max_bytes, 0, LONG_MAX,
                              true, true));
+    t.push_back(with_alias(IntDirective("busy-reply-threshold", &Config::busy_reply_threshold, 0,
+                                        LONG_MAX, true),
+                           "lua-time-limit"));
     t.push_back(BoolDirective("protected-mode", &Config::protected_mode, true));
     Directive daemonize = BoolDirective("daemonize", &Config::daemonize, false);
     daemonize.set = [plain = daemonize.set](Config& c, const Args& a) -> std::string {

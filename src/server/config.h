@@ -55,6 +55,8 @@ class Config {
   std::atomic<int64_t> list_max_listpack_size{-2};
   // Largest sparse HyperLogLog (header included) before it turns dense.
   std::atomic<int64_t> hll_sparse_max_bytes{3000};
+  // After this many ms a running script makes other clients get -BUSY.
+  std::atomic<int64_t> busy_reply_threshold{5000};
   std::atomic<bool> protected_mode{true};
   std::atomic<bool> appendonly{false};
   std::atomic<bool> daemonize{false};

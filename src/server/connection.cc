@@ -285,6 +285,10 @@ void Connection::Dispatch(const std::vector<std::string_view>& args) {
     reject(err::kNoAuth, spec);
     return;
   }
+  if (server().scripts().busy() && !(spec->flags & kCmdAllowBusy)) {
+    reject(server().scripts().BusyError(), spec);
+    return;
+  }
   if (tx_ != nullptr && key != "exec" && key != "discard" && key != "multi" && key != "watch" &&
       key != "reset") {
     if (spec->flags & kCmdNoMulti) return reject("ERR Command not allowed inside a transaction", spec);
@@ -300,10 +304,10 @@ void Connection::Dispatch(const std::vector<std::string_view>& args) {
 }
 
 void Connection::RunHandler(const CommandSpec& spec, const std::vector<std::string_view>& args,
-                            int64_t now_ms) {
-  size_t errors_before = reply_.errors();
+                            int64_t now_ms, ReplyBuilder& reply) {
+  size_t errors_before = reply.errors();
   int64_t start = MonotonicUs();
-  CommandContext ctx{server(), *this, reply_, args, spec, now_ms};
+  CommandContext ctx{server(), *this, reply, args, spec, now_ms};
   last_cmd_.store(spec.id, std::memory_order_relaxed);
   spec.handler(ctx);
   int64_t elapsed = MonotonicUs() - start;
@@ -311,10 +315,10 @@ void Connection::RunHandler(const CommandSpec& spec, const std::vector<std::stri
   CommandStats& cs = worker_.command_stats()[static_cast<size_t>(spec.id)];
   cs.calls.Add();
   cs.usec.Add(static_cast<uint64_t>(elapsed));
-  if (reply_.errors() > errors_before) {
+  if (reply.errors() > errors_before) {
     cs.failed_calls.Add();
     std::lock_guard<std::mutex> lk(worker_.errors_mu());
-    ++worker_.error_counts()[std::string(reply_.last_error_code())];
+    ++worker_.error_counts()[std::string(reply.last_error_code())];
   }
 }
 

@@ -98,7 +98,12 @@ class Connection {
   // statistics. Serves no blocked client: Dispatch does that after the
   // command (EXEC's queued commands run through here).
   void RunHandler(const CommandSpec& spec, const std::vector<std::string_view>& args,
-                  int64_t now_ms);
+                  int64_t now_ms) {
+    RunHandler(spec, args, now_ms, reply_);
+  }
+  // The same, replying into `reply` (redis.call's scratch buffer).
+  void RunHandler(const CommandSpec& spec, const std::vector<std::string_view>& args,
+                  int64_t now_ms, ReplyBuilder& reply);
 
   // Name and library info, guarded by Server::registry_mu().
   std::string name;

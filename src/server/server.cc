@@ -77,6 +77,7 @@ Server::Server(std::unique_ptr<Config> config)
     : config_(std::move(config)),
       keyspace_(std::make_unique<Keyspace>(static_cast<int>(config_->databases.load()))),
       commands_(std::make_unique<CommandRegistry>()),
+      scripts_(std::make_unique<ScriptRegistry>()),
       start_time_ms_(NowMs()),
       run_id_(RandomHex(40)) {
   std::random_device rd;

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "scripting/script_registry.h"
 #include "server/config.h"
 #include "store/db.h"
 
@@ -59,6 +60,8 @@ class Server {
   std::atomic<int64_t>& memcache_connections() { return memcache_connections_; }
 
   PauseState& pause() { return pause_; }
+  // The EVAL script cache, FUNCTION libraries and running scripts.
+  ScriptRegistry& scripts() { return *scripts_; }
   // Ends a pause early and wakes the workers to run postponed clients.
   void Unpause();
   void WakeAllWorkers();
@@ -98,6 +101,7 @@ class Server {
   std::unique_ptr<Config> config_;
   std::unique_ptr<Keyspace> keyspace_;
   std::unique_ptr<CommandRegistry> commands_;
+  std::unique_ptr<ScriptRegistry> scripts_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<int> listen_fds_;
   std::vector<bool> listen_memcache_;

@@ -1,5 +1,7 @@
 #include "server/worker.h"
 
+#include "scripting/lua_vm.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -153,6 +155,7 @@ void Worker::Loop() {
     // Tasks may close connections: run them only once no event of this
     // batch can still point at one.
     if (woken) RunTasks();
+    if (!deferred_close_.empty()) CloseDeferred();
     if (!timers_.empty()) RunTimers();
     if (MonotonicUs() >= next_cron_us_) {
       Cron();
@@ -241,14 +244,55 @@ void Worker::Adopt(int fd, const std::string& peer, bool memcache) {
 
 void Worker::HandleEvent(void* tag, uint32_t events) {
   auto* c = static_cast<Connection*>(tag);
+  if (std::find(deferred_close_.begin(), deferred_close_.end(), c) != deferred_close_.end()) return;
   bool ok = true;
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) ok = c->OnReadable();
   if (ok && (events & EPOLLOUT)) ok = c->OnWritable();
-  if (!ok) {
+  if (!ok && busy_depth_ > 0) {
+    // A script is running on this thread: the event batch it interrupted
+    // may still point at this connection.
+    deferred_close_.push_back(c);
+  } else if (!ok) {
     Close(c);
   } else if (c->more_input()) {
     ready_.push_back(c);
   }
+}
+
+LuaVm& Worker::lua() {
+  if (lua_ == nullptr) lua_ = std::make_unique<LuaVm>(server_);
+  return *lua_;
+}
+
+void Worker::ProcessEventsWhileBusy(Connection* running) {
+  // A few polls a second are plenty for -BUSY replies and SCRIPT KILL.
+  int64_t now = MonotonicUs();
+  if (now - busy_last_poll_us_ < 10000 || busy_depth_ > 0) return;
+  busy_last_poll_us_ = now;
+  ++busy_depth_;
+  constexpr int kMaxEvents = 64;
+  epoll_event events[kMaxEvents];
+  int n = epoll_wait(epfd_, events, kMaxEvents, 0);
+  for (int i = 0; i < n; ++i) {
+    uint64_t tag = events[i].data.u64;
+    if (tag < kSpecialTags) continue;  // wakeups and accepts wait for the loop
+    auto* c = static_cast<Connection*>(events[i].data.ptr);
+    if (c == running) {
+      // Edge-triggered: keep the event for after the script.
+      ready_.push_back(c);
+      continue;
+    }
+    HandleEvent(c, events[i].events);
+  }
+  // Wakeups were left unread; the loop sees them after the script.
+  Wake();
+  --busy_depth_;
+}
+
+void Worker::CloseDeferred() {
+  std::vector<Connection*> doomed;
+  doomed.swap(deferred_close_);
+  for (Connection* c : doomed) Close(c);
 }
 
 void Worker::Close(Connection* c) {

@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -22,6 +23,7 @@ namespace magpie {
 
 class Server;
 class Connection;
+class LuaVm;
 
 // Per-command counters of one worker (INFO commandstats).
 struct CommandStats {
@@ -59,6 +61,15 @@ class Worker {
     uint64_t seq = 0;
   };
   TimerId AddTimer(int64_t when_us, std::function<void()> fn);
+
+  // This worker's Lua interpreter (created on first use). Owner thread only.
+  LuaVm& lua();
+  // Called by a script running longer than busy-reply-threshold on this
+  // worker: serves the other clients' input without blocking (they get
+  // -BUSY, or run SCRIPT KILL and the other allow-busy commands). The
+  // running connection is left alone, and connections that must close are
+  // closed after the script.
+  void ProcessEventsWhileBusy(Connection* running);
   // Forgets a timer that has not run (no-op otherwise).
   void CancelTimer(TimerId id);
 
@@ -72,6 +83,7 @@ class Worker {
   void Cron();
   void ResumePaused();
   void RunTimers();
+  void CloseDeferred();
 
   Server& server_;
   int index_;
@@ -92,6 +104,10 @@ class Worker {
   uint64_t timer_seq_ = 0;
   // Position of the active-expiry walk over this worker's shards.
   size_t expire_cursor_ = 0;
+  std::unique_ptr<LuaVm> lua_;
+  int busy_depth_ = 0;                  // inside ProcessEventsWhileBusy
+  int64_t busy_last_poll_us_ = 0;
+  std::vector<Connection*> deferred_close_;  // closed after the busy script
 };
 
 }  // namespace magpie

@@ -400,6 +400,24 @@ bool ShardMutex::HeldByTransaction() const {
 
 TransactionHold::TransactionHold(const ShardSet& set) { t_held = &set.shards(); }
 TransactionHold::~TransactionHold() { t_held = nullptr; }
+bool TransactionHold::active() { return t_held != nullptr; }
+
+bool ShardSet::Acquire(Shard* s, int64_t patience_us) {
+  auto it = std::lower_bound(shards_.begin(), shards_.end(), s, std::less<Shard*>());
+  if (it != shards_.end() && *it == s) return true;
+  if (it == shards_.end()) {
+    s->mu().lock();
+    shards_.push_back(s);
+    return true;
+  }
+  int64_t deadline = MonotonicUs() + patience_us;
+  while (!s->mu().try_lock()) {
+    if (MonotonicUs() > deadline) return false;
+    std::this_thread::yield();
+  }
+  shards_.insert(it, s);
+  return true;
+}
 
 void ShardSet::Lock() {
   std::sort(shards_.begin(), shards_.end());

@@ -37,6 +37,7 @@ class ShardMutex {
   void unlock() {
     if (!HeldByTransaction()) mu_.unlock();
   }
+  bool try_lock() { return HeldByTransaction() || mu_.try_lock(); }
 
  private:
   bool HeldByTransaction() const;
@@ -205,6 +206,12 @@ class ShardSet {
   void Add(Shard* s) { shards_.push_back(s); }
   void Lock();
   void Unlock();
+  // Adds `s` to a locked set (a script touching a key it did not declare).
+  // A shard ordered after every held one is locked, waiting as long as it
+  // takes: that keeps the global order. One ordered before is only tried
+  // (waiting for it could deadlock), for up to `patience_us`; false if it
+  // stayed taken.
+  bool Acquire(Shard* s, int64_t patience_us);
   // The shards, in lock order (after Lock).
   const std::vector<Shard*>& shards() const { return shards_; }
 
@@ -220,6 +227,9 @@ class TransactionHold {
  public:
   explicit TransactionHold(const ShardSet& set);
   ~TransactionHold();
+  // Whether this thread runs inside a hold (an EXEC): its commands must
+  // not lock shards of their own.
+  static bool active();
   TransactionHold(const TransactionHold&) = delete;
   TransactionHold& operator=(const TransactionHold&) = delete;
 };
