@@ -795,6 +795,7 @@ void Hook(lua_State* L, lua_Debug*) {
         static_cast<long long>(elapsed_ms), run->busy.is_function ? "FUNCTION KILL" : "SCRIPT KILL",
         run->busy.name.c_str());
     run->server->scripts().AddBusy(&run->busy);
+    run->conn->worker().set_in_busy_script(true);
   }
   if (run->busy_registered) run->conn->worker().ProcessEventsWhileBusy(run->conn);
 }
@@ -1111,7 +1112,10 @@ void LuaVm::Call(ScriptRun& run, State& st, int ref, bool eval, const std::strin
   int status = lua_pcall(L, nargs, 1, base + 1);
   lua_sethook(L, nullptr, 0, 0);
   t_run = outer;
-  if (run.busy_registered) server_.scripts().RemoveBusy(&run.busy);
+  if (run.busy_registered) {
+    server_.scripts().RemoveBusy(&run.busy);
+    run.conn->worker().set_in_busy_script(false);
+  }
   if (status != 0) {
     ReplyRaisedError(L, -1, name, reply);
   } else {

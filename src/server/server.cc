@@ -89,6 +89,16 @@ Server::~Server() {
   for (int fd : listen_fds_) close(fd);
 }
 
+int Server::NextAcceptWorker() {
+  uint32_t n = static_cast<uint32_t>(workers_.size());
+  int pick = 0;
+  for (uint32_t tries = 0; tries < n; ++tries) {
+    pick = static_cast<int>(next_accept_.fetch_add(1, std::memory_order_relaxed) % n);
+    if (!workers_[static_cast<size_t>(pick)]->in_busy_script()) break;
+  }
+  return pick;
+}
+
 void Server::Register(Connection* c) {
   std::lock_guard<std::mutex> lk(registry_mu_);
   clients_[c->id()] = c;

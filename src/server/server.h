@@ -46,11 +46,9 @@ class Server {
   // Client registry: every live connection, by id. CLIENT LIST/KILL walk it
   // under registry_mu(); a connection unregisters itself before it is freed.
   uint64_t NextClientId() { return next_client_id_.fetch_add(1); }
-  // The worker that owns the next accepted connection (round robin).
-  int NextAcceptWorker() {
-    return static_cast<int>(next_accept_.fetch_add(1, std::memory_order_relaxed) %
-                            static_cast<uint32_t>(workers_.size()));
-  }
+  // The worker that owns the next accepted connection (round robin,
+  // passing over workers stuck in a busy script).
+  int NextAcceptWorker();
   void Register(Connection* c);
   void Unregister(Connection* c);
   std::mutex& registry_mu() { return registry_mu_; }

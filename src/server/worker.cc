@@ -275,7 +275,11 @@ void Worker::ProcessEventsWhileBusy(Connection* running) {
   int n = epoll_wait(epfd_, events, kMaxEvents, 0);
   for (int i = 0; i < n; ++i) {
     uint64_t tag = events[i].data.u64;
-    if (tag < kSpecialTags) continue;  // wakeups and accepts wait for the loop
+    if (tag == 0) continue;  // wakeups: the loop runs the tasks after the script
+    if (tag < kSpecialTags) {
+      Accept(tag - 1);  // handed to a worker that is not busy
+      continue;
+    }
     auto* c = static_cast<Connection*>(events[i].data.ptr);
     if (c == running) {
       // Edge-triggered: keep the event for after the script.
@@ -372,7 +376,10 @@ void Worker::Cron() {
   for (size_t n = 0; mine > 0 && n < mine; ++n) {
     size_t g = static_cast<size_t>(index_) + workers * ((expire_cursor_ + n) % mine);
     Shard& shard = ks.db(static_cast<int>(g / kNumShards)).shard(static_cast<uint32_t>(g % kNumShards));
-    std::lock_guard<ShardMutex> lk(shard.mu());
+    // A shard someone holds (a long script, a big EXEC) is skipped until
+    // next time rather than stalling this worker's clients.
+    std::unique_lock<ShardMutex> lk(shard.mu(), std::try_to_lock);
+    if (!lk.owns_lock()) continue;
     shard.RehashStep(1024);
     if (shard.expires() > 0) {
       shard.ExpireCycle(now_ms, std::min(deadline, MonotonicUs() + 1000));

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <functional>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -70,6 +71,10 @@ class Worker {
   // running connection is left alone, and connections that must close are
   // closed after the script.
   void ProcessEventsWhileBusy(Connection* running);
+  // Set while a script on this worker is over busy-reply-threshold: new
+  // connections go to the other workers.
+  void set_in_busy_script(bool v) { in_busy_script_.store(v, std::memory_order_relaxed); }
+  bool in_busy_script() const { return in_busy_script_.load(std::memory_order_relaxed); }
   // Forgets a timer that has not run (no-op otherwise).
   void CancelTimer(TimerId id);
 
@@ -106,6 +111,7 @@ class Worker {
   size_t expire_cursor_ = 0;
   std::unique_ptr<LuaVm> lua_;
   int busy_depth_ = 0;                  // inside ProcessEventsWhileBusy
+  std::atomic<bool> in_busy_script_{false};
   int64_t busy_last_poll_us_ = 0;
   std::vector<Connection*> deferred_close_;  // closed after the busy script
 };
