@@ -307,8 +307,7 @@ void DecodeString(lua_State* L, Cursor& c, size_t header, uint64_t len) {
 
 // Pushes the next value; on bad input sets c.err (partial tables may remain).
 void DecodeValue(lua_State* L, Cursor& c) {
-  luaL_checkstack(L, 1,
-                  "too many return values at once; use unpack_one or unpack_limit instead.");
+  luaL_checkstack(L, 1, "too many return values at once; use unpack_one or unpack_limit instead.");
   if (!c.Need(1)) return;
   const unsigned char tag = c.p[0];
   uint64_t v;
@@ -400,8 +399,8 @@ int UnpackFull(lua_State* L, lua_Integer limit, lua_Integer offset) {
                       static_cast<int>(offset), static_cast<int>(len));
   }
   if (static_cast<uint64_t>(offset) > len) {
-    return luaL_error(L, "Start offset %d greater than input length %d.",
-                      static_cast<int>(offset), static_cast<int>(len));
+    return luaL_error(L, "Start offset %d greater than input length %d.", static_cast<int>(offset),
+                      static_cast<int>(len));
   }
   if (decode_all) limit = INT_MAX;
   Cursor c{reinterpret_cast<const unsigned char*>(s) + offset, len - static_cast<size_t>(offset),

@@ -4,16 +4,16 @@
 // Format: one option per character; a number may follow some of them.
 //   > < set big/little endian (little is native); ' ' is ignored.
 //   !n sets the maximum alignment to n (a power of 2; plain ! is 8). Until the
-//     first !, nothing is aligned. An item of size s is then aligned to
-//     min(s, n) bytes with (a - pos % a) % a computed with masks, even when s
-//     is not a power of 2 (i3 under !4 aligns to 3 with masks: Redis's result).
+//     first !, nothing is aligned. An item of size s is then padded to a
+//     multiple of a = min(s, n) using a mask (a - (pos & (a-1))) & (a-1), also
+//     when a is not a power of 2 (i3, i5...): that is Redis's arithmetic.
 //     c and s items are never aligned. Positions count from the start of the
 //     data string, not from `init`.
 //   b/B h/H l/L T i/I[n]  signed/unsigned char, short, long, size_t, int of n
 //     bytes (default 4, at most 32). Packing converts the double as x86 does
 //     (out of range gives 0x8000000000000000, no range error) and writes the
 //     low 8 bytes of it, zero above (so i16 of -1 is ff*8 then 00*8). Unpacking
-//     keeps the last 8 bytes read and sign-extends with a mask shifted by
+//     keeps the 8 least significant bytes and sign-extends with a mask shifted by
 //     (8n-1) mod 64, as the x86 shift in Redis's build does.
 //   f d   float and double.      x   one zero byte (nothing to unpack).
 //   cn    n bytes (default 1); pack needs a string of at least n bytes. c0
@@ -272,7 +272,8 @@ int Unpack(lua_State* L) {
       }
       case 'c':
         if (size == 0) {
-          if (results == 0 || !lua_isnumber(L, -1)) luaL_error(L, "format 'c0' needs a previous size");
+          if (results == 0 || !lua_isnumber(L, -1))
+            luaL_error(L, "format 'c0' needs a previous size");
           size = static_cast<size_t>(X86ToUint64(lua_tonumber(L, -1)));
           lua_pop(L, 1);
           results--;
