@@ -31,11 +31,12 @@ namespace magpie {
 namespace {
 
 // Parses numkeys at arg(2) and splits the rest into keys and arguments.
-bool SplitKeys(CommandContext& c, std::vector<std::string_view>* keys,
+// `not_int` is the error for a numkeys that is not an integer.
+bool SplitKeys(CommandContext& c, std::string_view not_int, std::vector<std::string_view>* keys,
                std::vector<std::string_view>* argv) {
   std::optional<int64_t> n = ParseInt64(c.arg(2));
   if (!n) {
-    c.reply.Error(err::kNotInt);
+    c.reply.Error(not_int);
     return false;
   }
   if (*n < 0) {
@@ -104,7 +105,7 @@ constexpr std::string_view kRoWithWriteFlag =
 // EVAL script numkeys [key ...] [arg ...], EVALSHA, and their _RO forms.
 void EvalGeneric(CommandContext& c, bool by_sha, bool ro) {
   std::vector<std::string_view> keys, argv;
-  if (!SplitKeys(c, &keys, &argv)) return;
+  if (!SplitKeys(c, err::kNotInt, &keys, &argv)) return;
   LuaVm& vm = c.conn.worker().lua();
   std::shared_ptr<EvalScript> script;
   if (by_sha) {
@@ -135,7 +136,7 @@ void FcallGeneric(CommandContext& c, bool ro) {
   std::shared_ptr<LibraryFunction> fn = vm.FindFunction(c.arg(1));
   if (fn == nullptr) return c.reply.Error("ERR Function not found");
   std::vector<std::string_view> keys, argv;
-  if (!SplitKeys(c, &keys, &argv)) return;
+  if (!SplitKeys(c, "ERR Bad number of keys provided", &keys, &argv)) return;
   if (ro && !(fn->flags & kScriptNoWrites)) return c.reply.Error(kRoWithWriteFlag);
   bool read_only = ro || (fn->flags & kScriptNoWrites);
   WithScriptLocks(c, fn->learned, keys, read_only,

@@ -12,6 +12,8 @@
 #include "commands/helpers.h"
 #include "common/util.h"
 #include "protocol/reply.h"
+#include "scripting/lua_cmsgpack.h"
+#include "scripting/lua_struct.h"
 #include "server/config.h"
 #include "server/connection.h"
 #include "server/log.h"
@@ -96,12 +98,8 @@ void PushErrorTable(lua_State* L, std::string_view text) {
   std::abort();  // lua_error does not return
 }
 
-// A plain string error without position (the pcall handler adds "ERR ").
-[[noreturn]] void RaiseString(lua_State* L, const char* msg) {
-  lua_pushstring(L, msg);
-  lua_error(L);
-  std::abort();
-}
+// A library function's error: {err = "ERR msg"}, without position.
+[[noreturn]] void RaiseString(lua_State* L, const char* msg) { RaiseErrorTable(L, msg); }
 
 // The message handler of every script call: turns the error into a table
 // {err=..., source=..., line=...} naming where the script was when it
@@ -192,10 +190,37 @@ int SafeRawset(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   luaL_checkany(L, 2);
   luaL_checkany(L, 3);
-  if (IsProxy(L, 1)) RaiseString(L, "Attempt to modify a readonly table");
+  if (IsProxy(L, 1)) {
+    // As the Lua core raises it: a plain string without position.
+    lua_pushstring(L, "Attempt to modify a readonly table");
+    return lua_error(L);
+  }
   lua_settop(L, 3);
   lua_rawset(L, 1);
   return 1;
+}
+
+// Redis's pcall: like Lua's, except that an error table {err = msg} is
+// caught as its message string.
+int RedisStylePcall(lua_State* L) {
+  luaL_checkany(L, 1);
+  int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+  if (status != 0) {
+    if (lua_istable(L, -1)) {
+      lua_getfield(L, -1, "err");
+      if (lua_isstring(L, -1)) {
+        lua_replace(L, -2);
+      } else {
+        lua_pop(L, 1);
+      }
+    }
+    lua_pushboolean(L, 0);
+    lua_insert(L, -2);
+    return 2;
+  }
+  lua_pushboolean(L, 1);
+  lua_insert(L, 1);
+  return lua_gettop(L);
 }
 
 // Pushes a read-only view of the table at `idx`: reads go to it, writes
@@ -857,6 +882,10 @@ void BuildSandbox(lua_State* L, bool functions) {
   SetRealGlobal(L, "cjson");
   luaopen_bit(L);
   SetRealGlobal(L, "bit");
+  OpenCmsgpack(L);
+  SetRealGlobal(L, "cmsgpack");
+  OpenStruct(L);
+  SetRealGlobal(L, "struct");
   lua_settop(L, 0);
   for (const char* name : {"dofile", "loadfile", "print", "setfenv", "getfenv", "newproxy"}) {
     lua_pushnil(L);
@@ -864,6 +893,8 @@ void BuildSandbox(lua_State* L, bool functions) {
   }
   lua_pushcfunction(L, SafeRawset);
   SetRealGlobal(L, "rawset");
+  lua_pushcfunction(L, RedisStylePcall);
+  SetRealGlobal(L, "pcall");
 
   lua_newtable(L);
   SetRegistry(L, &kProxyMetas);
@@ -881,7 +912,6 @@ void BuildSandbox(lua_State* L, bool functions) {
   SetFunction(L, "replicate_commands", RedisReplicateCommands);
   SetFunction(L, "breakpoint", RedisBreakpoint);
   SetFunction(L, "debug", RedisDebug);
-  SetFunction(L, "register_function", RedisRegisterFunction);
   PushLogLevels(L);
   SetInt(L, "REPL_NONE", 0);
   SetInt(L, "REPL_AOF", 1);
@@ -891,7 +921,8 @@ void BuildSandbox(lua_State* L, bool functions) {
   SetRealGlobal(L, "redis");
 
   // Every library table becomes read-only.
-  for (const char* name : {"string", "table", "math", "coroutine", "cjson", "bit", "redis"}) {
+  for (const char* name : {"string", "table", "math", "coroutine", "cjson", "bit", "cmsgpack",
+                           "struct", "redis"}) {
     lua_getfield(L, LUA_GLOBALSINDEX, name);
     PushReadonlyProxy(L, -1);
     SetRealGlobal(L, name);
