@@ -244,15 +244,14 @@ void Worker::Adopt(int fd, const std::string& peer, bool memcache) {
 
 void Worker::HandleEvent(void* tag, uint32_t events) {
   auto* c = static_cast<Connection*>(tag);
-  if (std::find(deferred_close_.begin(), deferred_close_.end(), c) != deferred_close_.end()) return;
+  if (busy_depth_ > 0 && std::find(deferred_close_.begin(), deferred_close_.end(), c->id()) !=
+                             deferred_close_.end()) {
+    return;
+  }
   bool ok = true;
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) ok = c->OnReadable();
   if (ok && (events & EPOLLOUT)) ok = c->OnWritable();
-  if (!ok && busy_depth_ > 0) {
-    // A script is running on this thread: the event batch it interrupted
-    // may still point at this connection.
-    deferred_close_.push_back(c);
-  } else if (!ok) {
+  if (!ok) {
     Close(c);
   } else if (c->more_input()) {
     ready_.push_back(c);
@@ -275,7 +274,12 @@ void Worker::ProcessEventsWhileBusy(Connection* running) {
   int n = epoll_wait(epfd_, events, kMaxEvents, 0);
   for (int i = 0; i < n; ++i) {
     uint64_t tag = events[i].data.u64;
-    if (tag == 0) continue;  // wakeups: the loop runs the tasks after the script
+    if (tag == 0) {
+      uint64_t v;
+      while (read(evfd_, &v, sizeof(v)) > 0) {
+      }
+      continue;
+    }
     if (tag < kSpecialTags) {
       Accept(tag - 1);  // handed to a worker that is not busy
       continue;
@@ -288,20 +292,30 @@ void Worker::ProcessEventsWhileBusy(Connection* running) {
     }
     HandleEvent(c, events[i].events);
   }
-  // Wakeups were left unread; the loop sees them after the script.
-  Wake();
+  // Posted work: connections handed to this worker, blocked clients
+  // served from other workers, kills.
+  RunTasks();
   --busy_depth_;
 }
 
 void Worker::CloseDeferred() {
-  std::vector<Connection*> doomed;
+  std::vector<uint64_t> doomed;
   doomed.swap(deferred_close_);
-  for (Connection* c : doomed) Close(c);
+  for (uint64_t id : doomed) {
+    auto it = conns_.find(id);
+    if (it != conns_.end()) Close(it->second);
+  }
 }
 
 void Worker::Close(Connection* c) {
   auto it = conns_.find(c->id());
   if (it == conns_.end()) return;
+  if (busy_depth_ > 0) {
+    // A script is running on this thread: the event batch it interrupted,
+    // and the script's own connection, may still point at this one.
+    deferred_close_.push_back(c->id());
+    return;
+  }
   conns_.erase(it);
   for (auto& p : paused_) {
     if (p == c) p = nullptr;

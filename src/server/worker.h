@@ -113,7 +113,7 @@ class Worker {
   int busy_depth_ = 0;                  // inside ProcessEventsWhileBusy
   std::atomic<bool> in_busy_script_{false};
   int64_t busy_last_poll_us_ = 0;
-  std::vector<Connection*> deferred_close_;  // closed after the busy script
+  std::vector<uint64_t> deferred_close_;  // ids of connections closed after the busy script
 };
 
 }  // namespace magpie
