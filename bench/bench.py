@@ -33,7 +33,11 @@ side by side on free loopback ports, then:
     OBJECT ENCODING, and length checks. A scenario whose probe command gets an
     error reply is reported as skipped;
   * memcached (secondary): memcached 1.6.18 vs the candidate's --memcached-port,
-    only if the candidate answers `version` there; load from bench/mcload (built with Magpie).
+    only if the candidate answers `version` there; load from bench/mcload (built with Magpie);
+  * scripting: EVALSHA of a 3-command script (INCR, EXPIRE, GET on KEYS[1]) and MULTI/EXEC
+    of 5 commands on one random key pair, 50 connections at depth 1 and 16, through
+    bench/mcload --seq (redis-benchmark sends one command per request), same alternation
+    and medians; a case whose preflight gets an error or a wrong reply is skipped.
 
 Prints a Markdown report and writes the same data to bench/results/latest.json.
 
@@ -82,7 +86,7 @@ LEN_CMD = {"mylist": "LLEN", "myset": "SCARD", "myhash": "HLEN", "myzset": "ZCAR
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 RESERVED_PORTS = {6379, 11211, 16379}
-SECTIONS = ["throughput", "memory", "collections-memory", "memcached"]  # default: all, in this order
+SECTIONS = ["throughput", "memory", "collections-memory", "memcached", "scripting"]  # default: all, in this order
 
 
 # --------------------------------------------------------------------------- utils
@@ -1027,9 +1031,10 @@ MCLOAD_CASES = [  # (label, mcload --op, --depth)
 ]
 
 
-def mcload_run(mcload, pid, port, op, depth, seconds, keys=100000):
-    argv = [mcload, "--port", str(port), "--conns", "50", "--depth", str(depth), "--op", op,
-            "--keys", str(keys), "--value", "32", "--seconds", str(seconds)]
+def mcload_run(mcload, pid, port, op, depth, seconds, keys=100000, seq=None):
+    argv = [mcload, "--port", str(port), "--conns", "50", "--depth", str(depth)]
+    argv += ["--seq", seq] if seq else ["--op", op, "--value", "32"]
+    argv += ["--keys", str(keys), "--seconds", str(seconds)]
     cpu0 = cpu_seconds(pid)
     out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
     cpu1 = cpu_seconds(pid)
@@ -1149,6 +1154,76 @@ def memcached_section(args, fleet, workdir):
         return res
     finally:
         fleet.stop(mc)
+
+
+# --------------------------------------------------------------------------- scripting
+
+SCRIPT_3 = "redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], 1000) return redis.call('GET', KEYS[1])"
+MULTI_5 = "MULTI;INCR k:__rand__;EXPIRE k:__rand__ 1000;GET k:__rand__;SET s:__rand__ v;GET s:__rand__;EXEC"
+
+
+def scripting_cases(sha):
+    return [("EVALSHA, 3-command script", f"EVALSHA {sha} 1 k:__rand__"),
+            ("MULTI/EXEC, 5 commands", MULTI_5)]
+
+
+def scripting_preflight(port):
+    """The script loads, runs and returns the incremented value; MULTI/EXEC answers its 5
+    commands. Returns (sha, reason or None)."""
+    c = RespConn(port)
+    try:
+        sha = c.cmd("SCRIPT", "LOAD", SCRIPT_3)
+        if isinstance(sha, Exception):
+            return None, f"SCRIPT LOAD: {sha}"
+        c.cmd("DEL", "k:1")
+        r = c.cmd("EVALSHA", sha, "1", "k:1")
+        if r != b"1":
+            return sha, f"EVALSHA replied {r!r}, want b'1'"
+        replies = [c.cmd(*cmd.replace("__rand__", "1").split(" ")) for cmd in MULTI_5.split(";")]
+        if not (isinstance(replies[-1], list) and len(replies[-1]) == 5
+                and not any(isinstance(x, Exception) for x in replies[-1])):
+            return sha, f"MULTI/EXEC replied {replies[-1]!r}"
+        return sha.decode() if isinstance(sha, bytes) else sha, None
+    finally:
+        c.close()
+
+
+def scripting_section(args, fleet, workdir):
+    res = {"status": None}
+    mcload = os.path.join(os.path.dirname(args.magpie), "mcload")
+    if not os.path.exists(mcload):
+        res["status"] = f"skipped: {mcload} not built (make build)"
+        return res
+    cand, ref = start_pair(args, fleet, workdir)
+    try:
+        shas = {}
+        for who, srv in (("candidate", cand), ("reference", ref)):
+            sha, why = scripting_preflight(srv.port)
+            if why:
+                res["status"] = f"skipped: {who} {why}"
+                return res
+            shas[who] = sha
+        secs = max(1.0, args.duration * 0.6)
+        cases = []
+        for (label, seq), depth in [(c, d) for c in scripting_cases(shas["reference"]) for d in (1, 16)]:
+            runs = {"candidate": [], "reference": []}
+            for _ in range(args.rounds):  # alternating A/B rounds
+                for who, srv in (("candidate", cand), ("reference", ref)):
+                    argv_seq = seq.replace(shas["reference"], shas[who])
+                    runs[who].append(mcload_run(mcload, srv.proc.pid, srv.port, None, depth, secs,
+                                                seq=argv_seq))
+            med = {w: {k: statistics.median(r[k] for r in runs[w])
+                       for k in ("ops_per_sec", "p50_us", "p99_us", "cpu_per_mop")} for w in runs}
+            cases.append({"label": label, "depth": depth, "median": med, "runs": runs,
+                          "ops_ratio": ratio(med["candidate"]["ops_per_sec"],
+                                             med["reference"]["ops_per_sec"])})
+            log(f"  scripting {label} depth {depth}: {cases[-1]['ops_ratio']:.2f}x ops/s")
+        res.update({"status": "ok", "cases": cases, "script": SCRIPT_3,
+                    "load_example": cases[0]["runs"]["reference"][0]["cmd"]})
+        return res
+    finally:
+        fleet.stop(cand)
+        fleet.stop(ref)
 
 
 # --------------------------------------------------------------------------- report
@@ -1345,6 +1420,28 @@ def render(report):
             L.append("")
             L.append(f"reference: `{mc.get('memcached_argv')}` ({mc['memcached_version']})")
         L.append("")
+    sc = report.get("scripting")
+    if sc:
+        L.append("## Scripting and transactions")
+        L.append("")
+        if sc.get("status") == "ok":
+            L.append("| test | depth | ops/s Magpie | ops/s Redis | ops/s ratio | CPU-s/1M ops ratio "
+                     "| p50 ratio | p99 ratio |")
+            L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+            for c in sc["cases"]:
+                a, b = c["median"]["candidate"], c["median"]["reference"]
+                L.append(f"| {c['label']} | {c['depth']} | {fmt(a['ops_per_sec'], 'rps')} | "
+                         f"{fmt(b['ops_per_sec'], 'rps')} | {fmt_ratio(c['ops_ratio'])} | "
+                         f"{fmt_ratio(ratio(a['cpu_per_mop'], b['cpu_per_mop']))} | "
+                         f"{fmt_ratio(ratio(a['p50_us'], b['p50_us']))} | "
+                         f"{fmt_ratio(ratio(a['p99_us'], b['p99_us']))} |")
+            L.append("")
+            L.append(f"Script: `{sc['script']}`. Load: `{sc['load_example']}` (bench/mcload.cc "
+                     "--seq; 50 connections, 100,000 keys; one op = the whole script call or the "
+                     "whole MULTI ... EXEC; depth = ops in flight per connection).")
+        else:
+            L.append(sc["status"])
+        L.append("")
     if tp:
         L.append("## Exact commands")
         L.append("")
@@ -1470,6 +1567,8 @@ def main():
             report["collections_memory"] = collections_memory_section(args, fleet, workdir)
         if "memcached" in sections:
             report["memcached"] = memcached_section(args, fleet, workdir)
+        if "scripting" in sections:
+            report["scripting"] = scripting_section(args, fleet, workdir)
     except KeyboardInterrupt:
         log(f"interrupted; stopping servers (server logs kept in {workdir})")
         return 130

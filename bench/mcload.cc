@@ -1,11 +1,16 @@
-// mcload: a small memcached text-protocol load generator for `make bench`
-// (Debian has no memtier_benchmark). One thread, epoll, N connections, each
-// keeping `depth` requests in flight; latency is measured per request from
-// the send of its batch to the arrival of its reply.
+// mcload: a small load generator for `make bench` (Debian has no
+// memtier_benchmark). One thread, epoll, N connections, each keeping `depth`
+// requests in flight; latency is measured per request from the send of its
+// batch to the arrival of its (last) reply.
 //
 //   mcload --port P [--conns 50] [--depth 1] [--op set|get|mget10|mix]
 //          [--keys 100000] [--value 32] [--seconds 3] [--load N]
+//   mcload --port P --seq "MULTI;INCR k:__rand__;...;EXEC" [--conns ...]
 //
+// Memcached text protocol by default. With --seq a request is a sequence of
+// RESP commands (';'-separated, words split on spaces, __rand__ replaced by
+// one random key number per sequence), done when all its replies are in; an
+// error reply, top-level or inside an EXEC array, counts as an error.
 // --load N writes keys 0..N-1 once (for bytes-per-item) and exits.
 // Prints one JSON object: ops, seconds, ops_per_sec, p50_us, p99_us, errors.
 #include <arpa/inet.h>
@@ -37,6 +42,7 @@ struct Options {
   int value = 32;
   double seconds = 3;
   long load = 0;
+  std::string seq;  // RESP command sequence (see above)
 };
 
 struct Conn {
@@ -75,6 +81,62 @@ int TakeReplies(std::string& buf, int want, int* errors) {
   return got;
 }
 
+// Where the RESP reply starting at `pos` ends, or npos if incomplete.
+// Counts error replies (at any depth) in *errors.
+size_t RespReplyEnd(const std::string& buf, size_t pos, int* errors) {
+  if (pos >= buf.size()) return std::string::npos;
+  size_t nl = buf.find("\r\n", pos);
+  if (nl == std::string::npos) return std::string::npos;
+  char type = buf[pos];
+  long n = std::strtol(buf.c_str() + pos + 1, nullptr, 10);
+  size_t next = nl + 2;
+  switch (type) {
+    case '-':
+    case '!':
+      ++*errors;
+      return next;
+    case '$':
+    case '=':
+      if (n < 0) return next;
+      return buf.size() < next + static_cast<size_t>(n) + 2 ? std::string::npos
+                                                             : next + static_cast<size_t>(n) + 2;
+    case '*':
+    case '~':
+    case '>':
+    case '%':
+      if (type == '%') n *= 2;
+      for (long i = 0; i < n; ++i) {
+        next = RespReplyEnd(buf, next, errors);
+        if (next == std::string::npos) return next;
+      }
+      return next;
+    default:
+      return next;
+  }
+}
+
+// Number of complete RESP replies at the start of `buf`; consumes them.
+int TakeRespReplies(std::string& buf, int* errors) {
+  int got = 0;
+  size_t pos = 0;
+  while (true) {
+    int e = 0;
+    size_t end = RespReplyEnd(buf, pos, &e);
+    if (end == std::string::npos) break;
+    *errors += e;
+    pos = end;
+    ++got;
+  }
+  buf.erase(0, pos);
+  return got;
+}
+
+std::string RespCommand(const std::vector<std::string>& words) {
+  std::string out = "*" + std::to_string(words.size()) + "\r\n";
+  for (const std::string& w : words) out += "$" + std::to_string(w.size()) + "\r\n" + w + "\r\n";
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -89,6 +151,7 @@ int main(int argc, char** argv) {
     else if (a == "--value") o.value = std::atoi(v.c_str());
     else if (a == "--seconds") o.seconds = std::atof(v.c_str());
     else if (a == "--load") o.load = std::atol(v.c_str());
+    else if (a == "--seq") o.seq = v;
     else {
       fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;
@@ -107,7 +170,35 @@ int main(int argc, char** argv) {
     snprintf(buf, sizeof(buf), "key:%012ld", k);
     return std::string(buf);
   };
+  // --seq: the commands' words, split once.
+  std::vector<std::vector<std::string>> seq;
+  for (size_t at = 0; !o.seq.empty() && at <= o.seq.size();) {
+    size_t semi = o.seq.find(';', at);
+    std::string cmd = o.seq.substr(at, semi == std::string::npos ? std::string::npos : semi - at);
+    std::vector<std::string> words;
+    for (size_t w = 0; w < cmd.size();) {
+      size_t sp = cmd.find(' ', w);
+      if (sp == std::string::npos) sp = cmd.size();
+      if (sp > w) words.push_back(cmd.substr(w, sp - w));
+      w = sp + 1;
+    }
+    if (!words.empty()) seq.push_back(words);
+    if (semi == std::string::npos) break;
+    at = semi + 1;
+  }
+  const int replies_per_request = seq.empty() ? 1 : static_cast<int>(seq.size());
   auto add_request = [&](std::string& out) {
+    if (!seq.empty()) {
+      std::string r = std::to_string(rng() % static_cast<uint64_t>(o.keys));
+      for (std::vector<std::string> words : seq) {
+        for (std::string& w : words) {
+          size_t p = w.find("__rand__");
+          if (p != std::string::npos) w.replace(p, 8, r);
+        }
+        out += RespCommand(words);
+      }
+      return;
+    }
     std::string op = o.op;
     if (op == "mix") op = (rng() % 10 == 0) ? "set" : "get";
     if (op == "set") {
@@ -153,7 +244,7 @@ int main(int argc, char** argv) {
     int n = o.depth;
     if (o.load > 0) n = static_cast<int>(std::min<long>(n, o.load - next_seq));
     for (int i = 0; i < n; ++i) add_request(c.out);
-    c.pending = n;
+    c.pending = n * replies_per_request;
     c.sent = Clock::now();
     size_t off = 0;
     while (off < c.out.size()) {
@@ -179,12 +270,15 @@ int main(int argc, char** argv) {
         return 1;
       }
       c.in.append(buf, static_cast<size_t>(r));
-      int got = TakeReplies(c.in, c.pending, &errors);
+      int got = seq.empty() ? TakeReplies(c.in, c.pending, &errors) : TakeRespReplies(c.in, &errors);
       if (got > 0) {
+        // Requests completed by these replies (a sequence completes with its last).
+        const int r = replies_per_request;
+        int done = (c.pending + r - 1) / r - (c.pending - got + r - 1) / r;
         uint32_t us = static_cast<uint32_t>(
             std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - c.sent).count());
-        for (int k = 0; k < got; ++k) lat_us.push_back(us);
-        ops += got;
+        for (int k = 0; k < done; ++k) lat_us.push_back(us);
+        ops += done;
         c.pending -= got;
       }
       if (c.pending == 0) {
