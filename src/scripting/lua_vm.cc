@@ -185,6 +185,34 @@ bool IsProxy(lua_State* L, int idx) {
   return proxy;
 }
 
+// Replaces the argument at `idx` by the table a read-only view shows, so
+// that next and pairs walk a library's functions as on Redis.
+void UnwrapProxy(lua_State* L, int idx) {
+  if (!lua_istable(L, idx) || !IsProxy(L, idx)) return;
+  lua_getmetatable(L, idx);
+  lua_getfield(L, -1, "__index");
+  lua_replace(L, idx);
+  lua_pop(L, 1);
+}
+
+int ProxyNext(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  UnwrapProxy(L, 1);
+  lua_settop(L, 2);
+  if (lua_next(L, 1)) return 2;
+  lua_pushnil(L);
+  return 1;
+}
+
+int ProxyPairs(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  UnwrapProxy(L, 1);
+  lua_pushcfunction(L, ProxyNext);
+  lua_pushvalue(L, 1);
+  lua_pushnil(L);
+  return 3;
+}
+
 // rawset, refusing the read-only tables.
 int SafeRawset(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
@@ -619,6 +647,27 @@ int RedisCommand(lua_State* L, bool raise) {
   return 1;
 }
 
+// redis.acl_check_cmd(command, ...): whether the user may run it. Magpie
+// has one user (the default one, optionally with requirepass), allowed
+// every command, so any command that exists is allowed.
+int RedisAclCheckCmd(lua_State* L) {
+  ScriptRun* run = t_run;
+  if (lua_gettop(L) == 0) RaiseErrorTable(L, "Please specify at least one argument for this redis lib call");
+  for (int i = 1; i <= lua_gettop(L); ++i) {
+    if (lua_type(L, i) != LUA_TSTRING && lua_type(L, i) != LUA_TNUMBER) {
+      RaiseErrorTable(L, "Lua redis lib command arguments must be strings or integers");
+    }
+  }
+  std::string name = ToLower(lua_tostring(L, 1));
+  const CommandSpec* spec = run != nullptr ? run->server->commands().Find(name) : nullptr;
+  if (spec != nullptr && !spec->subcommands.empty() && lua_gettop(L) >= 2) {
+    spec = spec->FindSub(ToLower(lua_tostring(L, 2)));
+  }
+  if (spec == nullptr) RaiseErrorTable(L, "Invalid command passed to redis.acl_check_cmd()");
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 int RedisCall(lua_State* L) { return RedisCommand(L, true); }
 int RedisPcall(lua_State* L) { return RedisCommand(L, false); }
 
@@ -895,6 +944,10 @@ void BuildSandbox(lua_State* L, bool functions) {
   SetRealGlobal(L, "rawset");
   lua_pushcfunction(L, RedisStylePcall);
   SetRealGlobal(L, "pcall");
+  lua_pushcfunction(L, ProxyNext);
+  SetRealGlobal(L, "next");
+  lua_pushcfunction(L, ProxyPairs);
+  SetRealGlobal(L, "pairs");
 
   lua_newtable(L);
   SetRegistry(L, &kProxyMetas);
@@ -912,6 +965,7 @@ void BuildSandbox(lua_State* L, bool functions) {
   SetFunction(L, "replicate_commands", RedisReplicateCommands);
   SetFunction(L, "breakpoint", RedisBreakpoint);
   SetFunction(L, "debug", RedisDebug);
+  SetFunction(L, "acl_check_cmd", RedisAclCheckCmd);
   PushLogLevels(L);
   SetInt(L, "REPL_NONE", 0);
   SetInt(L, "REPL_AOF", 1);

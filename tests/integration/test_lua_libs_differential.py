@@ -1,11 +1,10 @@
 """cmsgpack and struct against redis-server 7.0, snippet by snippet.
 
-Each snippet is a Lua chunk returning a string. It runs on a real
-redis-server through EVAL and on our libraries through the lua_libs_eval tool
-(built next to magpie-server; our EVAL does not exist yet), and the two
-outputs must be byte-identical. Errors are mostly caught with pcall inside the
-snippet; an uncaught error is compared after removing what only EVAL adds
-(" script: <sha>, on @user_script:N.").
+Each snippet is a Lua chunk returning a string. It runs through EVAL on a
+real redis-server and on Magpie, and the two replies must be byte-identical,
+error replies included (errors are mostly caught with pcall inside the
+snippet; an uncaught one must carry the same " script: <sha>, on
+@user_script:N." position).
 
 Fixed snippets cover each type, format option and error message; seeded
 generators add random nested values (pack/unpack round trips), random struct
@@ -16,18 +15,12 @@ import os
 import random
 import re
 import struct as pystruct
-import subprocess
 
 import pytest
 import redis
 
 from conftest import REDIS_REF_BIN, ServerProcess
 
-if "MAGPIE_BIN" not in os.environ:
-    pytest.skip("MAGPIE_BIN is not set (lua_libs_eval is found next to it)",
-                allow_module_level=True)
-
-EVAL_TOOL = os.path.join(os.path.dirname(os.environ["MAGPIE_BIN"]), "lua_libs_eval")
 
 # Helpers every snippet can use: hex(s); dump(v), a canonical text for any
 # value (table keys sorted, numbers as %.17g); all(...), dump of every value
@@ -540,35 +533,36 @@ SNIPPETS = (CMSGPACK + STRUCT
             + cmsgpack_round_trips(1, 150) + cmsgpack_decoder_fuzz(2, 150)
             + struct_round_trips(3, 150) + struct_decoder_fuzz(4, 100))
 
-# What EVAL adds to an uncaught error, and redis-py's "ERR " when present.
-EVAL_SUFFIX = re.compile(r" script: [0-9a-f]{40}, on @user_script:\d+\.$")
 
 
-@pytest.fixture(scope="module")
-def redis_eval():
-    if not os.path.exists(EVAL_TOOL):
-        pytest.fail("lua_libs_eval not found at %s (build it)" % EVAL_TOOL)
-    ref = ServerProcess(binary=REDIS_REF_BIN, magpie=False, name="lua-ref")
-    ref.start(["--appendonly", "no"])
-    client = ref.client()
+def evaluator(server):
+    """EVAL on a server; an error reply comes back as b"ERR:" + its text."""
+    client = server.client()
 
     def run(code):
         try:
             return client.eval(code, 0)
         except redis.ResponseError as e:
-            msg = EVAL_SUFFIX.sub("", str(e))
-            return b"ERR:" + msg.encode()
+            return b"ERR:" + str(e).encode()
 
+    return client, run
+
+
+@pytest.fixture(scope="module")
+def redis_eval():
+    ref = ServerProcess(binary=REDIS_REF_BIN, magpie=False, name="lua-ref")
+    ref.start(["--appendonly", "no"])
+    client, run = evaluator(ref)
     yield run
     client.close()
     ref.cleanup()
 
 
-def ours(code):
-    proc = subprocess.run([EVAL_TOOL], input=code.encode(), stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, timeout=60)
-    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
-    return proc.stdout
+@pytest.fixture(scope="module")
+def magpie_eval(server):
+    client, run = evaluator(server)
+    yield run
+    client.close()
 
 
 def test_snippet_count():
@@ -577,9 +571,9 @@ def test_snippet_count():
 
 
 @pytest.mark.parametrize("snippet", SNIPPETS, ids=["%d" % i for i in range(len(SNIPPETS))])
-def test_same_as_redis(redis_eval, snippet):
+def test_same_as_redis(redis_eval, magpie_eval, snippet):
     code = PRELUDE + " " + snippet
     expected = redis_eval(code)
     assert isinstance(expected, bytes), expected
-    got = ours(code)
+    got = magpie_eval(code)
     assert got == expected, "snippet: %s" % snippet

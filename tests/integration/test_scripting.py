@@ -158,6 +158,15 @@ eval "string.x = 1" 0
 eval "math.x = 1" 0
 eval "cjson.x = 1" 0
 eval "local t = {}; t.x = 1; return t.x" 0
+eval "local n = 0 for k in pairs(string) do n = n + 1 end return n" 0
+eval "local n = 0 for k in pairs(math) do n = n + 1 end return n" 0
+eval "local n = {} for k in pairs(redis) do n[#n + 1] = k end table.sort(n) return n" 0
+eval "return type(next(table))" 0
+eval "return redis.acl_check_cmd('set','x','y')" 0
+eval "return redis.acl_check_cmd('config','get')" 0
+eval "return redis.acl_check_cmd('nosuch')" 0
+eval "return redis.acl_check_cmd()" 0
+eval "return redis.acl_check_cmd({})" 0
 eval "local t = {}; rawset(t, 'x', 2); return t.x" 0
 eval "return type(KEYS) .. #KEYS .. #ARGV" 2 a b c
 eval "return {KEYS[1], KEYS[2], ARGV[1]}" 2 a b c
