@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build clang libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev libxxhash-dev
-  liblua5.1-0-dev lua-cjson-dev lua-bitop-dev libssl-dev
+  liblua5.1-0-dev lua-cjson-dev lua-bitop-dev libssl-dev liblzf-dev
   redis-server redis-tools memcached
   python3 python3-redis python3-hiredis python3-pymemcache python3-pytest
   procps

@@ -21,6 +21,7 @@
 
 #include "commands/command.h"
 #include "commands/helpers.h"
+#include "persistence/rdb_codec.h"
 #include "scripting/lua_vm.h"
 #include "server/connection.h"
 #include "server/server.h"
@@ -222,6 +223,27 @@ void RemoveLibrary(FunctionSet* set, const std::string& name) {
   set->libraries.erase(it);
 }
 
+// Adds `lib` to `set` (replacing a library of the same name if `replace`);
+// "" or the error reply.
+std::string AddLibrary(FunctionSet* set, const std::shared_ptr<Library>& lib, bool replace) {
+  if (set->libraries.count(lib->name) != 0 && !replace) {
+    return "ERR Library '" + lib->name + "' already exists";
+  }
+  for (const auto& f : lib->functions) {
+    auto owner = set->function_library.find(f->name);
+    if (owner != set->function_library.end() && owner->second != lib->name) {
+      return "ERR Function " + f->name + " already exists";
+    }
+  }
+  RemoveLibrary(set, lib->name);
+  for (const auto& f : lib->functions) {
+    set->functions[f->name] = f;
+    set->function_library[f->name] = lib->name;
+  }
+  set->libraries[lib->name] = lib;
+  return "";
+}
+
 // FUNCTION LOAD [REPLACE] code
 void FunctionLoad(CommandContext& c) {
   bool replace = false;
@@ -240,25 +262,81 @@ void FunctionLoad(CommandContext& c) {
   auto lib = std::make_shared<Library>();
   std::string err = c.conn.worker().lua().LoadLibrary(c.arg(at), lib.get());
   if (!err.empty()) return c.reply.Error(err);
-  std::shared_ptr<const FunctionSet> cur = reg.functions();
-  if (cur->libraries.count(lib->name) != 0 && !replace) {
-    return c.reply.Error("ERR Library '" + lib->name + "' already exists");
-  }
-  for (const auto& f : lib->functions) {
-    auto owner = cur->function_library.find(f->name);
-    if (owner != cur->function_library.end() && owner->second != lib->name) {
-      return c.reply.Error("ERR Function " + f->name + " already exists");
-    }
-  }
-  std::shared_ptr<FunctionSet> next = CopyFunctions(*cur);
-  RemoveLibrary(next.get(), lib->name);
-  for (const auto& f : lib->functions) {
-    next->functions[f->name] = f;
-    next->function_library[f->name] = lib->name;
-  }
-  next->libraries[lib->name] = lib;
+  std::shared_ptr<FunctionSet> next = CopyFunctions(*reg.functions());
+  err = AddLibrary(next.get(), lib, replace);
+  if (!err.empty()) return c.reply.Error(err);
   reg.PublishFunctions(next);
   c.reply.Bulk(lib->name);
+}
+
+// FUNCTION DUMP: every library's code in Redis's payload format.
+void FunctionDump(CommandContext& c) {
+  std::shared_ptr<const FunctionSet> set = c.server.scripts().functions();
+  std::string out;
+  for (const auto& [name, lib] : set->libraries) {
+    out.push_back(static_cast<char>(rdb::kOpFunction2));
+    rdb::AppendString(&out, lib->code);
+  }
+  rdb::AppendTrailer(&out);
+  c.reply.Bulk(out);
+}
+
+// FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE]
+void FunctionRestore(CommandContext& c) {
+  enum class Policy { kAppend, kReplace, kFlush } policy = Policy::kAppend;
+  if (c.argc() > 4) {
+    return c.reply.Error(
+        "ERR unknown subcommand or wrong number of arguments for 'RESTORE'. Try FUNCTION HELP.");
+  }
+  if (c.argc() == 4) {
+    if (EqualsIgnoreCase(c.arg(3), "flush")) {
+      policy = Policy::kFlush;
+    } else if (EqualsIgnoreCase(c.arg(3), "append")) {
+      policy = Policy::kAppend;
+    } else if (EqualsIgnoreCase(c.arg(3), "replace")) {
+      policy = Policy::kReplace;
+    } else {
+      return c.reply.Error(
+          "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
+    }
+  }
+  std::optional<std::string_view> body = rdb::CheckTrailer(c.arg(2));
+  if (!body) return c.reply.Error("ERR DUMP payload version or checksum are wrong");
+  LuaVm& vm = c.conn.worker().lua();
+  // The payload's libraries must not collide among themselves either.
+  auto restored = std::make_shared<FunctionSet>();
+  std::vector<std::shared_ptr<Library>> libs;
+  std::string_view in = *body;
+  while (!in.empty()) {
+    if (static_cast<uint8_t>(in[0]) != rdb::kOpFunction2) {
+      return c.reply.Error("ERR given type is not a function");
+    }
+    in.remove_prefix(1);
+    std::optional<std::string> code = rdb::ReadString(&in);
+    if (!code) return c.reply.Error("ERR Failed loading library payload");
+    auto lib = std::make_shared<Library>();
+    std::string err = vm.LoadLibrary(*code, lib.get());
+    if (err.empty()) err = AddLibrary(restored.get(), lib, false);
+    if (!err.empty()) return c.reply.Error(err);
+    libs.push_back(std::move(lib));
+  }
+  ScriptRegistry& reg = c.server.scripts();
+  std::lock_guard<std::mutex> lk(reg.functions_write_mu());
+  if (policy == Policy::kFlush) {
+    reg.PublishFunctions(restored);
+    return c.reply.Ok();
+  }
+  auto next = CopyFunctions(*reg.functions());
+  for (const auto& lib : libs) {
+    std::string err = AddLibrary(next.get(), lib, policy != Policy::kAppend);
+    if (!err.empty()) {
+      // Redis names the library without quotes here.
+      if (err.rfind("ERR Library '", 0) == 0) err = "ERR Library " + lib->name + " already exists";
+      return c.reply.Error(err);
+    }
+  }
+  reg.PublishFunctions(next);
+  c.reply.Ok();
 }
 
 void FunctionDelete(CommandContext& c) {
@@ -460,6 +538,12 @@ void RegisterScriptFamily(CommandRegistry& r) {
                          "O(1)"));
   r.AddSub(function, Sub("kill", 2, kCmdNoScript | kCmdAllowBusy, "7.0.0",
                          "Terminates a function during execution.", FunctionKill, "O(1)"));
+  r.AddSub(function, Sub("dump", 2, kCmdNoScript, "7.0.0",
+                         "Dumps all libraries into a serialized binary payload.", FunctionDump,
+                         "O(N) where N is the number of functions"));
+  r.AddSub(function, Sub("restore", -3, kCmdWrite | kCmdDenyOom | kCmdNoScript, "7.0.0",
+                         "Restores all libraries from a payload.", FunctionRestore,
+                         "O(N) where N is the number of functions on the payload"));
   r.AddSub(function, Sub("help", 2, kCmdLoading | kCmdStale, "7.0.0",
                          "Returns helpful text about the different subcommands.", FunctionHelp,
                          "O(1)"));
