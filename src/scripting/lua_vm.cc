@@ -1064,7 +1064,8 @@ std::string LuaVm::ParseShebang(std::string_view body, bool* shebang, uint32_t* 
   if (body.substr(0, 2) != "#!") return "";
   *shebang = true;
   size_t eol = body.find('\n');
-  std::string_view line = body.substr(2, eol == std::string_view::npos ? body.size() - 2 : eol - 2);
+  if (eol == std::string_view::npos) return "ERR Invalid script shebang";
+  std::string_view line = body.substr(2, eol - 2);
   std::vector<std::string_view> parts;
   size_t i = 0;
   while (i < line.size()) {

@@ -82,6 +82,12 @@ eval "#!lua flags=no-writes,allow-oom\nreturn 1" 0
 eval "#!lua flags=bad\nreturn 1" 0
 eval "#!lua foo=bar\nreturn 1" 0
 eval "#!js\nreturn 1" 0
+eval "#!lua name=x\nreturn 1" 0
+eval "#!lua flags=\nreturn 1" 0
+eval "#!lua flags=no-writes,\nreturn 1" 0
+eval "#!lua  flags=no-writes\nreturn 1" 0
+eval "#!\nreturn 1" 0
+eval "#!lua" 0
 eval "#!lua\nreturn redis.call('set','zz','1')" 0
 eval_ro "#!lua\nreturn 1" 0
 eval_ro "#!lua flags=no-writes\nreturn 1" 0
