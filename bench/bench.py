@@ -1242,6 +1242,20 @@ def fmt_ratio(x):
     return "n/a" if x is None else f"{x:.2f}x"
 
 
+def mcload_table(L, cases, peer):
+    """The table of an mcload-driven section: one row per case (label, depth)."""
+    L.append(f"| test | depth | ops/s Magpie | ops/s {peer} | ops/s ratio | CPU-s/1M ops ratio "
+             "| p50 ratio | p99 ratio |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for c in cases:
+        a, b = c["median"]["candidate"], c["median"]["reference"]
+        L.append(f"| {c['label']} | {c['depth']} | {fmt(a['ops_per_sec'], 'rps')} | "
+                 f"{fmt(b['ops_per_sec'], 'rps')} | {fmt_ratio(c['ops_ratio'])} | "
+                 f"{fmt_ratio(ratio(a['cpu_per_mop'], b['cpu_per_mop']))} | "
+                 f"{fmt_ratio(ratio(a['p50_us'], b['p50_us']))} | "
+                 f"{fmt_ratio(ratio(a['p99_us'], b['p99_us']))} |")
+
+
 def render(report):
     L = []
     m = report["machine"]
@@ -1395,16 +1409,7 @@ def render(report):
         L.append("## memcached protocol")
         L.append("")
         if mc.get("status") == "ok":
-            L.append("| test | depth | ops/s Magpie | ops/s memcached | ops/s ratio | CPU-s/1M ops ratio "
-                     "| p50 ratio | p99 ratio |")
-            L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
-            for c in mc["cases"]:
-                a, b = c["median"]["candidate"], c["median"]["reference"]
-                L.append(f"| {c['label']} | {c['depth']} | {fmt(a['ops_per_sec'], 'rps')} | "
-                         f"{fmt(b['ops_per_sec'], 'rps')} | {fmt_ratio(c['ops_ratio'])} | "
-                         f"{fmt_ratio(ratio(a['cpu_per_mop'], b['cpu_per_mop']))} | "
-                         f"{fmt_ratio(ratio(a['p50_us'], b['p50_us']))} | "
-                         f"{fmt_ratio(ratio(a['p99_us'], b['p99_us']))} |")
+            mcload_table(L, mc["cases"], "memcached")
             L.append(f"| **geomean ops/s ratio** | | | | {fmt_ratio(mc['geomean_ops_ratio'])} | | | |")
             L.append("")
             bp = mc["bytes_per_item"]
@@ -1425,16 +1430,7 @@ def render(report):
         L.append("## Scripting and transactions")
         L.append("")
         if sc.get("status") == "ok":
-            L.append("| test | depth | ops/s Magpie | ops/s Redis | ops/s ratio | CPU-s/1M ops ratio "
-                     "| p50 ratio | p99 ratio |")
-            L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
-            for c in sc["cases"]:
-                a, b = c["median"]["candidate"], c["median"]["reference"]
-                L.append(f"| {c['label']} | {c['depth']} | {fmt(a['ops_per_sec'], 'rps')} | "
-                         f"{fmt(b['ops_per_sec'], 'rps')} | {fmt_ratio(c['ops_ratio'])} | "
-                         f"{fmt_ratio(ratio(a['cpu_per_mop'], b['cpu_per_mop']))} | "
-                         f"{fmt_ratio(ratio(a['p50_us'], b['p50_us']))} | "
-                         f"{fmt_ratio(ratio(a['p99_us'], b['p99_us']))} |")
+            mcload_table(L, sc["cases"], "Redis")
             L.append("")
             L.append(f"Script: `{sc['script']}`. Load: `{sc['load_example']}` (bench/mcload.cc "
                      "--seq; 50 connections, 100,000 keys; one op = the whole script call or the "

@@ -482,7 +482,9 @@ void ReplyFromLua(lua_State* L, int idx, ReplyBuilder& reply, int resp, int dept
     reply.BigNumber(s);
     return;
   }
-  if (Field(L, idx, "map", LUA_TTABLE)) {
+  bool is_map = Field(L, idx, "map", LUA_TTABLE);
+  if (is_map || Field(L, idx, "set", LUA_TTABLE)) {
+    // {map = {k = v, ...}} or {set = {member = true, ...}}: the table on top.
     int m = lua_gettop(L);
     size_t n = 0;
     lua_pushnil(L);
@@ -490,28 +492,15 @@ void ReplyFromLua(lua_State* L, int idx, ReplyBuilder& reply, int resp, int dept
       ++n;
       lua_pop(L, 1);
     }
-    reply.MapHeader(n);
+    if (is_map) {
+      reply.MapHeader(n);
+    } else {
+      reply.SetHeader(n);
+    }
     lua_pushnil(L);
     while (lua_next(L, m) != 0) {
       ReplyFromLua(L, -2, reply, resp, depth + 1);
-      ReplyFromLua(L, -1, reply, resp, depth + 1);
-      lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
-    return;
-  }
-  if (Field(L, idx, "set", LUA_TTABLE)) {
-    int m = lua_gettop(L);
-    size_t n = 0;
-    lua_pushnil(L);
-    while (lua_next(L, m) != 0) {
-      ++n;
-      lua_pop(L, 1);
-    }
-    reply.SetHeader(n);
-    lua_pushnil(L);
-    while (lua_next(L, m) != 0) {
-      ReplyFromLua(L, -2, reply, resp, depth + 1);
+      if (is_map) ReplyFromLua(L, -1, reply, resp, depth + 1);
       lua_pop(L, 1);
     }
     lua_pop(L, 1);

@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -455,6 +456,15 @@ def run_differential(port_a, port_b, seed, steps, command, compare=None, setup=(
 # ---------------------------------------------------------------------------
 # fixtures
 # ---------------------------------------------------------------------------
+
+def run_concurrently(targets, timeout):
+    """Start one thread per callable and join them all (each within `timeout` s)."""
+    threads = [threading.Thread(target=t) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+
 
 @pytest.fixture(scope="session")
 def is_magpie():

@@ -17,7 +17,7 @@ import time
 import pytest
 import redis
 
-from conftest import SANITIZED, RawConn
+from conftest import SANITIZED, RawConn, run_concurrently
 
 
 def parse_cases(text):
@@ -487,12 +487,7 @@ def test_scripts_are_atomic_across_workers(server, r, declared):
                 errors.append("script reader")
         c.close()
 
-    threads = [threading.Thread(target=writer) for _ in range(3)]
-    threads += [threading.Thread(target=reader) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(180)
+    run_concurrently([writer] * 3 + [reader] * 2, 180)
     assert errors == []
     assert int(r.get("acct:b")) == 3 * rounds
 
@@ -529,12 +524,7 @@ def test_fifty_clients_increment_through_script_and_watch(server, r):
                         continue
         c.close()
 
-    threads = [threading.Thread(target=via_script if i % 2 else via_watch)
-               for i in range(n_clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(300)
+    run_concurrently([via_script if i % 2 else via_watch for i in range(n_clients)], 300)
     assert int(r.get("ctr")) == n_clients * per_client
 
 

@@ -7,7 +7,7 @@ import time
 import pytest
 import redis
 
-from conftest import SANITIZED, RawConn
+from conftest import SANITIZED, RawConn, run_concurrently
 
 # Command sequences sent on one connection to both servers; every reply must
 # agree byte for byte.
@@ -125,12 +125,7 @@ def test_transactions_are_serializable_across_workers(server, r, is_magpie):
                 errors.append((a, b))
         c.close()
 
-    threads = [threading.Thread(target=writer) for _ in range(2)]
-    threads += [threading.Thread(target=reader) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    run_concurrently([writer] * 2 + [reader] * 2, 120)
     assert errors == []
     assert int(r.get("acct:b")) == 2 * rounds
 
@@ -214,11 +209,7 @@ def test_watch_retry_loop_loses_no_increment(server, r):
                         continue
         c.close()
 
-    threads = [threading.Thread(target=work) for _ in range(n_clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(300)
+    run_concurrently([work] * n_clients, 300)
     assert int(r.get("counter")) == n_clients * n_incr
 
 
