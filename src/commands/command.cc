@@ -112,7 +112,7 @@ CommandSpec& CommandRegistry::AddSub(CommandSpec& parent, CommandSpec spec) {
 }
 
 const CommandSpec* CommandRegistry::Find(std::string_view lower_name) const {
-  auto it = index_.find(std::string(lower_name));
+  auto it = index_.find(lower_name);
   return it == index_.end() ? nullptr : it->second;
 }
 

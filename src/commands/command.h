@@ -90,7 +90,12 @@ class CommandRegistry {
   std::vector<std::unique_ptr<CommandSpec>> owned_;
   std::vector<const CommandSpec*> top_;
   std::vector<const CommandSpec*> by_id_;
-  std::unordered_map<std::string, const CommandSpec*> index_;
+  // Looked up by string_view without building a std::string.
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::unordered_map<std::string, const CommandSpec*, NameHash, std::equal_to<>> index_;
 };
 
 struct CommandContext {

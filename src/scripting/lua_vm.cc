@@ -575,6 +575,10 @@ bool AcquireShards(ScriptRun& run, const CommandSpec& spec, const std::vector<st
 }
 
 std::string NumberArg(lua_Number n) {
+  // Integral values print the same through %.17g; skip printf for them.
+  if (n >= -1e15 && n <= 1e15 && n == static_cast<double>(static_cast<int64_t>(n))) {
+    return std::to_string(static_cast<int64_t>(n));
+  }
   char buf[64];
   int len = std::snprintf(buf, sizeof(buf), "%.17g", static_cast<double>(n));
   return std::string(buf, static_cast<size_t>(len));
@@ -605,7 +609,19 @@ int RedisCommand(lua_State* L, bool raise) {
     }
   }
   std::vector<std::string_view> args(storage.begin(), storage.end());
-  const CommandSpec* spec = run->server->commands().Find(ToLower(args[0]));
+  char lower[32];
+  std::string lower_long;
+  std::string_view name = args[0];
+  if (name.size() <= sizeof(lower)) {
+    for (size_t i = 0; i < name.size(); ++i) {
+      lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+    }
+    name = std::string_view(lower, name.size());
+  } else {
+    lower_long = ToLower(name);
+    name = lower_long;
+  }
+  const CommandSpec* spec = run->server->commands().Find(name);
   if (spec != nullptr && !spec->subcommands.empty() && args.size() >= 2) {
     spec = spec->FindSub(ToLower(args[1]));
   }
