@@ -64,8 +64,7 @@ void WithScriptLocks(CommandContext& c, LearnedScope& learned,
   run.now_ms = c.now_ms;
   run.read_only = read_only;
   run.start_db = c.conn.db();
-  run.busy.command = ToLower(c.arg(0));
-  run.busy.args.assign(c.args.begin(), c.args.end());
+  run.command = &c.args;
   run.busy.start_ms = c.now_ms;
   Keyspace& ks = c.server.keyspace();
   Db& db = c.db();

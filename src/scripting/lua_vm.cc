@@ -641,14 +641,19 @@ int RedisCommand(lua_State* L, bool raise) {
   }
   if (spec->flags & kCmdWrite) run->busy.wrote.store(true, std::memory_order_relaxed);
 
-  std::string out;
+  // One scratch buffer per thread, reused by every call (a nested call
+  // cannot happen: EVAL is not allowed from scripts).
+  static thread_local std::string out;
+  out.clear();
   ReplyBuilder reply(&out);
   reply.set_resp3(run->resp == 3);
   run->conn->RunHandler(*spec, args, run->now_ms, reply);
 
   ReplyReader r{out.data(), out.data() + out.size()};
   PushReply(L, r, 0);
-  if (raise && !out.empty() && out[0] == '-') lua_error(L);
+  bool is_error = !out.empty() && out[0] == '-';
+  if (out.capacity() > (1u << 20)) std::string().swap(out);  // after a huge reply
+  if (raise && is_error) lua_error(L);
   return 1;
 }
 
@@ -868,6 +873,11 @@ void Hook(lua_State* L, lua_Debug*) {
   int64_t threshold = run->server->config().busy_reply_threshold.load(std::memory_order_relaxed);
   if (!run->busy_registered && threshold > 0 && elapsed_ms >= threshold) {
     run->busy_registered = true;
+    run->busy.name = *run->name;
+    if (run->command != nullptr) {
+      run->busy.command = ToLower((*run->command)[0]);
+      run->busy.args.assign(run->command->begin(), run->command->end());
+    }
     LOG_WARNING(
         "Slow script detected: still in execution after %lld milliseconds. You can try killing the "
         "script using the %s command. Script name is: %s.",
@@ -1140,7 +1150,7 @@ std::string LuaVm::CompileEval(const std::shared_ptr<EvalScript>& script) {
 
 std::shared_ptr<EvalScript> LuaVm::FindEval(std::string_view sha) {
   SyncEval();
-  auto it = eval_cache_.find(std::string(sha));
+  auto it = eval_cache_.find(sha);
   if (it != eval_cache_.end()) return it->second.script;
   std::shared_ptr<EvalScript> s = server_.scripts().Find(sha);
   if (s == nullptr || !CompileEval(s).empty()) return nullptr;
@@ -1194,7 +1204,7 @@ void LuaVm::Call(ScriptRun& run, State& st, int ref, bool eval, const std::strin
     push_list(argv);
     nargs = 2;
   }
-  run.busy.name = name;
+  run.name = &name;
   run.busy.is_function = !eval;
   run.start_us = MonotonicUs();
   ScriptRun* outer = t_run;
@@ -1352,7 +1362,7 @@ void LuaVm::SyncFunctions() {
 
 std::shared_ptr<LibraryFunction> LuaVm::FindFunction(std::string_view name) {
   SyncFunctions();
-  auto it = fn_cache_.find(std::string(name));
+  auto it = fn_cache_.find(name);
   return it == fn_cache_.end() ? nullptr : it->second.fn;
 }
 

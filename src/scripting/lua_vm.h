@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,6 +47,10 @@ struct ScriptRun {
   LockScope needed = LockScope::kDeclared;  // widest scope a call needed
   int resp = 2;                             // redis.setresp
   int64_t start_us = 0;
+  // The command that runs the script (copied into `busy` only if it gets
+  // busy: the common short script pays nothing for it).
+  const std::vector<std::string_view>* command = nullptr;
+  const std::string* name = nullptr;  // SHA1 or function name
   BusyScript busy;
   bool busy_registered = false;
   bool killed = false;
@@ -105,8 +110,14 @@ class LuaVm {
     int ref;
     std::shared_ptr<LibraryFunction> fn;
   };
-  std::unordered_map<std::string, CachedEval> eval_cache_;     // by SHA1
-  std::unordered_map<std::string, CachedFunction> fn_cache_;  // by function name
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  template <typename V>
+  using ByName = std::unordered_map<std::string, V, NameHash, std::equal_to<>>;
+  ByName<CachedEval> eval_cache_;     // by SHA1
+  ByName<CachedFunction> fn_cache_;  // by function name
 };
 
 }  // namespace magpie
