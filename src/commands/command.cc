@@ -86,6 +86,7 @@ CommandRegistry::CommandRegistry() {
   RegisterGeoFamily(*this);
   RegisterTransactionFamily(*this);
   RegisterSortFamily(*this);
+  RegisterPubSubFamily(*this);
 }
 
 CommandSpec& CommandRegistry::Add(CommandSpec spec) {

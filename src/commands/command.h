@@ -38,6 +38,8 @@ enum CommandFlag : uint32_t {
   kCmdAllowBusy = 1u << 15,
   kCmdSentinel = 1u << 16,
   kCmdMovableKeys = 1u << 17,  // keys found by parsing (LMPOP, BLMPOP, ...)
+  // Internal, not a Redis flag: allowed while a RESP2 client is subscribed.
+  kCmdSubscribedOk = 1u << 18,
 };
 
 struct CommandContext;
@@ -141,5 +143,6 @@ void RegisterZSetFamily(CommandRegistry& r);
 void RegisterGeoFamily(CommandRegistry& r);
 void RegisterTransactionFamily(CommandRegistry& r);
 void RegisterSortFamily(CommandRegistry& r);
+void RegisterPubSubFamily(CommandRegistry& r);
 
 }  // namespace magpie

@@ -17,6 +17,12 @@ constexpr const char* kServerVersion = "7.0.15";
 
 void Ping(CommandContext& c) {
   if (c.argc() > 2) return c.reply.Error(WrongArityError(c.spec));
+  if (c.conn.resp() == 2 && c.conn.subscribed()) {
+    // A subscribed RESP2 client reads every reply as a message frame.
+    c.reply.ArrayHeader(2);
+    c.reply.Bulk("pong");
+    return c.reply.Bulk(c.argc() == 2 ? c.arg(1) : "");
+  }
   if (c.argc() == 2) return c.reply.Bulk(c.arg(1));
   c.reply.Simple("PONG");
 }
@@ -169,18 +175,22 @@ void ClientInfo(CommandContext& c) {
   c.reply.Verbatim(line + "\n");
 }
 
+// A client's type for CLIENT LIST/KILL TYPE (registry mutex held).
+std::string_view ClientType(const Connection& conn) {
+  return conn.IsPubSubType() ? "pubsub" : "normal";
+}
+
 // CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id ...]
 void ClientList(CommandContext& c) {
   std::vector<uint64_t> ids;
-  bool type_filter = false, type_matches_normal = true;
+  std::string type;
   for (size_t i = 2; i < c.argc(); ++i) {
     if (EqualsIgnoreCase(c.arg(i), "type") && i + 1 < c.argc()) {
-      std::string t = ToLower(c.arg(++i));
-      if (t != "normal" && t != "master" && t != "replica" && t != "slave" && t != "pubsub") {
+      type = ToLower(c.arg(++i));
+      if (type != "normal" && type != "master" && type != "replica" && type != "slave" &&
+          type != "pubsub") {
         return c.reply.Error("ERR Unknown client type '" + CStr(c.arg(i)) + "'");
       }
-      type_filter = true;
-      type_matches_normal = t == "normal";
     } else if (EqualsIgnoreCase(c.arg(i), "id") && i + 1 < c.argc()) {
       for (++i; i < c.argc(); ++i) {
         auto id = ParseInt64(c.arg(i));
@@ -195,7 +205,7 @@ void ClientList(CommandContext& c) {
   {
     std::lock_guard<std::mutex> lk(c.server.registry_mu());
     for (const auto& [id, conn] : c.server.clients()) {
-      if (type_filter && !type_matches_normal) continue;
+      if (!type.empty() && type != ClientType(*conn)) continue;
       if (!ids.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
       lines.emplace_back(id, conn->InfoLine(c.now_ms));
     }
@@ -212,7 +222,8 @@ void ClientKill(CommandContext& c) {
   bool old_form = c.argc() == 3;
   std::string addr, laddr, user;
   uint64_t id = 0;
-  bool skipme = true, has_type = false, type_normal = true;
+  bool skipme = true;
+  std::string type;
   int64_t maxage = 0;
   if (old_form) {
     addr = c.arg(2);
@@ -232,12 +243,11 @@ void ClientKill(CommandContext& c) {
       } else if (EqualsIgnoreCase(opt, "user")) {
         user = val;
       } else if (EqualsIgnoreCase(opt, "type")) {
-        std::string t = ToLower(val);
-        if (t != "normal" && t != "master" && t != "replica" && t != "slave" && t != "pubsub") {
+        type = ToLower(val);
+        if (type != "normal" && type != "master" && type != "replica" && type != "slave" &&
+            type != "pubsub") {
           return c.reply.Error("ERR Unknown client type '" + CStr(val) + "'");
         }
-        has_type = true;
-        type_normal = t == "normal";
       } else if (EqualsIgnoreCase(opt, "skipme")) {
         if (EqualsIgnoreCase(val, "yes")) {
           skipme = true;
@@ -263,7 +273,7 @@ void ClientKill(CommandContext& c) {
       if (!addr.empty() && conn->addr() != addr) continue;
       if (!laddr.empty() && conn->laddr() != laddr) continue;
       if (!user.empty() && user != "default") continue;
-      if (has_type && !type_normal) continue;
+      if (!type.empty() && type != ClientType(*conn)) continue;
       if (maxage > 0 && (c.now_ms - conn->created_ms()) / 1000 < maxage) continue;
       if (skipme && conn == &c.conn) continue;
       victims.emplace_back(conn, &conn->worker());
@@ -399,12 +409,12 @@ CommandSpec Cmd(const char* name, int arity, uint32_t flags, const char* since,
 void RegisterConnectionFamily(CommandRegistry& r) {
   constexpr uint32_t kLS = kCmdLoading | kCmdStale;
   constexpr uint32_t kA = kCmdAdmin | kCmdNoScript | kLS;
-  r.Add(Cmd("ping", -1, kCmdFast | kCmdSentinel, "1.0.0", "Returns the server's liveliness response.", Ping));
+  r.Add(Cmd("ping", -1, kCmdFast | kCmdSentinel | kCmdSubscribedOk, "1.0.0", "Returns the server's liveliness response.", Ping));
   r.Add(Cmd("echo", 2, kCmdFast, "1.0.0", "Returns the given string.", Echo));
   r.Add(Cmd("auth", -2, kCmdNoScript | kLS | kCmdFast | kCmdNoAuth | kCmdSentinel | kCmdAllowBusy, "1.0.0", "Authenticates the connection.", Auth));
   r.Add(Cmd("hello", -1, kCmdNoScript | kLS | kCmdFast | kCmdNoAuth | kCmdSentinel | kCmdAllowBusy, "6.0.0", "Handshakes with the Redis server.", Hello));
   r.Add(Cmd("quit", -1, kCmdNoScript | kLS | kCmdFast | kCmdNoAuth | kCmdAllowBusy, "1.0.0", "Closes the connection.", Quit));
-  r.Add(Cmd("reset", 1, kCmdNoScript | kLS | kCmdFast | kCmdNoAuth | kCmdSentinel | kCmdAllowBusy, "6.2.0", "Resets the connection.", Reset));
+  r.Add(Cmd("reset", 1, kCmdNoScript | kLS | kCmdFast | kCmdNoAuth | kCmdSentinel | kCmdAllowBusy | kCmdSubscribedOk, "6.2.0", "Resets the connection.", Reset));
 
   CommandSpec& client = r.Add(Cmd("client", -2, kCmdSentinel, "2.4.0", "A container for client connection commands.", nullptr));
   r.AddSub(client, Cmd("id", 2, kCmdNoScript | kLS | kCmdSentinel, "5.0.0", "Returns the unique client ID of the connection.", ClientId));

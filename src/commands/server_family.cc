@@ -14,6 +14,7 @@
 
 #include "commands/command.h"
 #include "commands/helpers.h"
+#include "pubsub/pubsub.h"
 #include "server/blocking.h"
 #include "server/connection.h"
 #include "server/log.h"
@@ -174,8 +175,9 @@ void InfoStats(Server& s, std::string& out) {
   Field(out, "evicted_keys", 0);
   Field(out, "keyspace_hits", t.hits);
   Field(out, "keyspace_misses", t.misses);
-  Field(out, "pubsub_channels", 0);
-  Field(out, "pubsub_patterns", 0);
+  Field(out, "pubsub_channels", NumChannels(SubKind::kChannel));
+  Field(out, "pubsub_patterns", NumPatterns());
+  Field(out, "pubsubshard_channels", NumChannels(SubKind::kShard));
   Field(out, "total_forks", 0);
   Field(out, "client_query_buffer_limit_disconnections", t.qbuf_kills);
   Field(out, "client_output_buffer_limit_disconnections", t.obuf_kills);

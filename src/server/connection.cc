@@ -9,6 +9,7 @@
 #include "commands/command.h"
 #include "common/stats.h"
 #include "common/util.h"
+#include "pubsub/pubsub.h"
 #include "server/blocking.h"
 #include "server/log.h"
 #include "server/server.h"
@@ -44,6 +45,7 @@ Connection::Connection(Worker& worker, int fd, uint64_t id, std::string addr, st
 
 Connection::~Connection() {
   UnwatchAll(&watch_);
+  if (pubsub_) UnsubscribeAll(pubsub_.get());
   if (blocked_) AbandonBlocked(blocked_);
   if (memcache_) server().memcache_connections().fetch_sub(1);
   close(fd_);
@@ -55,6 +57,43 @@ void Connection::set_resp(int v) {
   resp_ = v;
   resp_atomic_.store(v, std::memory_order_relaxed);
   reply_.set_resp3(v == 3);
+  if (pubsub_) pubsub_->resp3.store(v == 3, std::memory_order_relaxed);
+}
+
+PubSubClient& Connection::EnsurePubSub() {
+  if (!pubsub_) {
+    std::lock_guard<std::mutex> lk(server().registry_mu());  // InfoLine reads pubsub_
+    pubsub_ = std::make_unique<PubSubClient>(this, &worker_, id_);
+    pubsub_->resp3.store(resp_ == 3, std::memory_order_relaxed);
+  }
+  return *pubsub_;
+}
+
+int Connection::subscription_count() const {
+  if (!pubsub_) return 0;
+  return static_cast<int>(pubsub_->Count(SubKind::kChannel) + pubsub_->Count(SubKind::kPattern));
+}
+
+int Connection::shard_subscription_count() const {
+  return pubsub_ ? static_cast<int>(pubsub_->Count(SubKind::kShard)) : 0;
+}
+
+ClientClass Connection::output_class() const {
+  return subscribed() ? ClientClass::kPubSub : ClientClass::kNormal;
+}
+
+bool Connection::AppendPushed(std::string_view bytes) {
+  out_.append(bytes);
+  if (pushed_pending_) return false;
+  pushed_pending_ = true;
+  return true;
+}
+
+bool Connection::FlushPushed() {
+  pushed_pending_ = false;
+  if (!Flush()) return false;
+  if (close_after_reply_ && out_sent_ == out_.size()) return false;
+  return CheckOutputLimits();
 }
 
 void Connection::set_authenticated(bool v) {
@@ -65,6 +104,7 @@ void Connection::set_authenticated(bool v) {
 void Connection::ResetState() {
   TakeTransaction();
   UnwatchAll(&watch_);
+  if (pubsub_) UnsubscribeAll(pubsub_.get());
   set_db(0);
   set_resp(2);
   reply_mode_ = ReplyMode::kOn;
@@ -285,6 +325,12 @@ void Connection::Dispatch(const std::vector<std::string_view>& args) {
     reject(err::kNoAuth, spec);
     return;
   }
+  if (resp_ == 2 && subscribed() && !(spec->flags & kCmdSubscribedOk)) {
+    return reject("ERR Can't execute '" + spec->name +
+                      "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
+                      "allowed in this context",
+                  spec);
+  }
   if (tx_ != nullptr && key != "exec" && key != "discard" && key != "multi" && key != "watch" &&
       key != "reset") {
     if (spec->flags & kCmdNoMulti) return reject("ERR Command not allowed inside a transaction", spec);
@@ -363,14 +409,14 @@ bool Connection::Flush() {
 
 bool Connection::OverHardOutputLimit() const {
   int64_t hard = const_cast<Connection*>(this)->server().config()
-                     .obuf_limits[static_cast<int>(ClientClass::kNormal)].hard.load(std::memory_order_relaxed);
+                     .obuf_limits[static_cast<int>(output_class())].hard.load(std::memory_order_relaxed);
   return hard > 0 && static_cast<int64_t>(out_.size() - out_sent_) > hard;
 }
 
 bool Connection::CheckOutputLimits() {
   size_t pending = out_.size() - out_sent_;
   const OutputBufferLimit& lim =
-      server().config().obuf_limits[static_cast<int>(ClientClass::kNormal)];
+      server().config().obuf_limits[static_cast<int>(output_class())];
   int64_t hard = lim.hard.load(std::memory_order_relaxed);
   int64_t soft = lim.soft.load(std::memory_order_relaxed);
   bool over_hard = hard > 0 && static_cast<int64_t>(pending) > hard;
@@ -396,22 +442,42 @@ void Connection::PublishInfo() {
   qbuf_free_.store(in_.writable(), std::memory_order_relaxed);
 }
 
+bool Connection::IsPubSubType() const {
+  return pubsub_ != nullptr && (pubsub_->counts[0].load(std::memory_order_relaxed) +
+                                    pubsub_->counts[1].load(std::memory_order_relaxed) +
+                                    pubsub_->counts[2].load(std::memory_order_relaxed) >
+                                0);
+}
+
+std::string Connection::InfoFlags() const {
+  char f[8];
+  size_t n = 0;
+  if (IsPubSubType()) f[n++] = 'P';
+  if (multi_count_.load(std::memory_order_relaxed) >= 0) f[n++] = 'x';
+  if (blocked_flag_.load(std::memory_order_relaxed)) f[n++] = 'b';
+  if (n == 0) f[n++] = 'N';
+  return std::string(f, n);
+}
+
 std::string Connection::InfoLine(int64_t now_ms) const {
   int cmd = last_command_id();
   std::string cmd_name = cmd < 0 ? "NULL" : const_cast<Connection*>(this)->server().commands().by_id()[static_cast<size_t>(cmd)]->name;
   size_t qbuf = query_buffer_bytes(), qfree = query_buffer_free(), obl = output_bytes();
+  int subs[3] = {0, 0, 0};
+  for (int k = 0; k < 3 && pubsub_ != nullptr; ++k) {
+    subs[k] = pubsub_->counts[k].load(std::memory_order_relaxed);
+  }
   char buf[1024];
   snprintf(buf, sizeof(buf),
-           "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=0 psub=0 "
-           "ssub=0 multi=%d qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=0 obl=%zu "
-           "oll=0 omem=%zu tot-mem=%zu events=r cmd=%s user=default redir=-1 resp=%d",
+           "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%d "
+           "psub=%d ssub=%d multi=%d qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=0 "
+           "obl=%zu oll=0 omem=%zu tot-mem=%zu events=r cmd=%s user=default redir=%lld resp=%d",
            static_cast<unsigned long long>(id_), addr_.c_str(), laddr_.c_str(), fd_, name.c_str(),
            static_cast<long long>((now_ms - created_ms_) / 1000),
-           static_cast<long long>((now_ms - last_interaction_ms()) / 1000),
-           blocked_flag_.load(std::memory_order_relaxed) ? "b"
-           : multi_count_.load(std::memory_order_relaxed) >= 0 ? "x" : "N",
-           db(), multi_count_.load(std::memory_order_relaxed), qbuf, qfree, qbuf + qfree, obl, obl, qbuf + qfree + obl + sizeof(Connection),
-           cmd_name.c_str(), resp_version());
+           static_cast<long long>((now_ms - last_interaction_ms()) / 1000), InfoFlags().c_str(),
+           db(), subs[0], subs[1], subs[2], multi_count_.load(std::memory_order_relaxed), qbuf,
+           qfree, qbuf + qfree, obl, obl, qbuf + qfree + obl + sizeof(Connection),
+           cmd_name.c_str(), static_cast<long long>(InfoRedirect()), resp_version());
   std::string line = buf;
   if (!lib_name.empty() || !lib_ver.empty()) {
     line += " lib-name=" + lib_name + " lib-ver=" + lib_ver;

@@ -26,6 +26,8 @@ class Worker;
 class Server;
 struct CommandSpec;
 class BlockedClient;
+struct PubSubClient;
+enum class ClientClass;
 
 class Connection {
  public:
@@ -100,6 +102,22 @@ class Connection {
   void RunHandler(const CommandSpec& spec, const std::vector<std::string_view>& args,
                   int64_t now_ms);
 
+  // Pub/Sub (pubsub/pubsub.h): the subscriptions, created on first use.
+  PubSubClient* pubsub() { return pubsub_.get(); }
+  PubSubClient& EnsurePubSub();
+  // Channels plus patterns (the count SUBSCRIBE replies), and shard channels.
+  int subscription_count() const;
+  int shard_subscription_count() const;
+  // Any subscription: a RESP2 client may then only send (P|S)(UN)SUBSCRIBE,
+  // PING, QUIT and RESET, and the pubsub output-buffer limits apply.
+  bool subscribed() const { return subscription_count() + shard_subscription_count() > 0; }
+  ClientClass output_class() const;
+  // Bytes another client caused (a message, an invalidation), appended by
+  // the owner worker; true when the worker must flush this client later.
+  bool AppendPushed(std::string_view bytes);
+  // Writes them and applies the output limits; false if it must close.
+  bool FlushPushed();
+
   // Name and library info, guarded by Server::registry_mu().
   std::string name;
   std::string lib_name;
@@ -115,6 +133,8 @@ class Connection {
   // One CLIENT LIST line (without the trailing newline). Call with the
   // registry mutex held.
   std::string InfoLine(int64_t now_ms) const;
+  // CLIENT LIST TYPE pubsub / CLIENT KILL TYPE pubsub (registry mutex held).
+  bool IsPubSubType() const;
 
   // Set by CLIENT KILL from any thread; the owner closes the connection.
   std::atomic<bool> kill_requested{false};
@@ -135,6 +155,8 @@ class Connection {
   bool Flush();
   bool CheckOutputLimits();
   void PublishInfo();
+  std::string InfoFlags() const;
+  int64_t InfoRedirect() const { return -1; }
 
   Worker& worker_;
   int fd_;
@@ -157,6 +179,8 @@ class Connection {
   std::shared_ptr<BlockedClient> blocked_;
   std::unique_ptr<Transaction> tx_;
   WatchState watch_;
+  std::unique_ptr<PubSubClient> pubsub_;
+  bool pushed_pending_ = false;  // AppendPushed since the worker's last FlushPushed
   std::atomic<int> multi_count_{-1};  // CLIENT LIST multi=: queued commands, -1 outside MULTI
   std::atomic<bool> blocked_flag_{false};  // blocked(), for CLIENT LIST
   bool blocked_discard_reply_ = false;     // CLIENT REPLY OFF/SKIP applied to it

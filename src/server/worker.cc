@@ -13,6 +13,7 @@
 
 #include "commands/command.h"
 #include "common/util.h"
+#include "pubsub/pubsub.h"
 #include "server/connection.h"
 #include "server/log.h"
 #include "server/server.h"
@@ -117,6 +118,7 @@ void Worker::Loop() {
   constexpr int kMaxEvents = 256;
   epoll_event events[kMaxEvents];
   next_cron_us_ = MonotonicUs();
+  SetCurrentWorker(this);
   while (!server_.shutting_down()) {
     int64_t now = MonotonicUs();
     int timeout_ms = static_cast<int>(std::max<int64_t>(0, (next_cron_us_ - now + 999) / 1000));
@@ -159,6 +161,10 @@ void Worker::Loop() {
       next_cron_us_ = MonotonicUs() + 1000000 / server_.config().hz.load();
     }
     if (!paused_.empty()) ResumePaused();
+    // Messages published during this turn: one task per other worker, and
+    // one write per local subscriber.
+    FlushOutbox(server_);
+    if (!delivered_.empty()) FlushDelivered();
   }
   std::vector<Connection*> all;
   for (auto& [id, c] : conns_) all.push_back(c);
@@ -261,6 +267,9 @@ void Worker::Close(Connection* c) {
   for (auto& r : ready_) {
     if (r == c) r = nullptr;
   }
+  for (auto& d : delivered_) {
+    if (d == c) d = nullptr;
+  }
   epoll_ctl(epfd_, EPOLL_CTL_DEL, c->fd(), nullptr);
   server_.Unregister(c);
   LOG_VERBOSE("Client closed connection id=%llu addr=%s", static_cast<unsigned long long>(c->id()),
@@ -281,6 +290,23 @@ void Worker::RunTasks() {
     if (c->kill_requested.load()) doomed.push_back(c);
   }
   for (Connection* c : doomed) Close(c);
+}
+
+void Worker::DeliverLocal(Connection* c, std::string_view bytes) {
+  if (c->AppendPushed(bytes)) delivered_.push_back(c);
+}
+
+void Worker::DeliverLocal(uint64_t client_id, std::string_view bytes) {
+  auto it = conns_.find(client_id);
+  if (it != conns_.end()) DeliverLocal(it->second, bytes);
+}
+
+void Worker::FlushDelivered() {
+  std::vector<Connection*> list;
+  list.swap(delivered_);
+  for (Connection* c : list) {
+    if (c != nullptr && !c->FlushPushed()) Close(c);
+  }
 }
 
 Worker::TimerId Worker::AddTimer(int64_t when_us, std::function<void()> fn) {
