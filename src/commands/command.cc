@@ -116,6 +116,7 @@ const CommandSpec* CommandRegistry::Find(std::string_view lower_name) const {
 }
 
 Db& CommandContext::db() { return server.keyspace().db(conn.db()); }
+int CommandContext::db_index() const { return conn.db(); }
 
 std::string WrongArityError(const CommandSpec& spec) {
   return "ERR wrong number of arguments for '" + spec.name + "' command";

@@ -103,6 +103,7 @@ struct CommandContext {
   int64_t now_ms;
 
   Db& db();
+  int db_index() const;  // the connection's current database
   size_t argc() const { return args.size(); }
   std::string_view arg(size_t i) const { return args[i]; }
 };

@@ -55,6 +55,10 @@ class Config {
   std::atomic<int64_t> list_max_listpack_size{-2};
   // Largest sparse HyperLogLog (header included) before it turns dense.
   std::atomic<int64_t> hll_sparse_max_bytes{3000};
+  // notify-keyspace-events as NotifyClass bits (pubsub/notify.h).
+  std::atomic<int64_t> notify_keyspace_events{0};
+  // Most keys the client-side-caching table remembers (0: unbounded).
+  std::atomic<int64_t> tracking_table_max_keys{1000000};
   std::atomic<bool> protected_mode{true};
   std::atomic<bool> appendonly{false};
   std::atomic<bool> daemonize{false};

@@ -1,7 +1,5 @@
 #include "store/db.h"
 
-#include "store/watch.h"
-
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -11,6 +9,7 @@
 
 #include "common/stats.h"
 #include "common/util.h"
+#include "pubsub/notify.h"
 #include "store/watch.h"
 #include "types/value.h"
 
@@ -64,6 +63,7 @@ void Shard::DeleteExpired(Entry* e, const KeyRef& k) {
   table_.Remove(k.key, k.hash);
   RemoveVolatile(e);
   AddBytes(e, false);
+  NotifyKeyspaceEvent(kNotifyExpired, "expired", k.key, db_index_);  // k.key may live in e
   Entry::Free(e);
   UpdateCounts();
   LocalStats().expired_keys.Add();
@@ -96,6 +96,7 @@ void Shard::Insert(const KeyRef& k, Entry* e) {
   }
   table_.Insert(e, k.hash);
   TouchWatchedKey(db_index_, k.key);
+  NotifyKeyspaceEvent(kNotifyNew, "new", k.key, db_index_);
   if (e->has_expire()) AddVolatile(e);
   if (e->is_collection() && e->value() && e->value()->HasVolatileSubkeys()) {
     NoteVolatileSubkeys(k.key);

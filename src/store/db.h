@@ -60,6 +60,7 @@ class Shard {
   ShardMutex& mu() { return mu_; }
   // The database this shard belongs to (for WATCH).
   void set_db_index(int db) { db_index_ = db; }
+  int db_index() const { return db_index_; }
 
   // A value changed in place (APPEND, SETBIT, an in-place INCR...): gives
   // it a new memcached CAS and tells its WATCHers. Requires mu() held.
