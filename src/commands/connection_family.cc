@@ -4,6 +4,7 @@
 
 #include "commands/command.h"
 #include "commands/helpers.h"
+#include "pubsub/tracking.h"
 #include "server/blocking.h"
 #include "server/connection.h"
 #include "server/server.h"
@@ -368,9 +369,160 @@ void ClientUnblock(CommandContext& c) {
   c.reply.Int(*id > 0 && UnblockClient(static_cast<uint64_t>(*id), error) ? 1 : 0);
 }
 
+// Whether two BCAST prefixes overlap (one starts the other).
+bool PrefixesOverlap(std::string_view a, std::string_view b) {
+  size_t n = std::min(a.size(), b.size());
+  return a.substr(0, n) == b.substr(0, n);
+}
+
+// Redis's check that a client's BCAST prefixes never overlap.
+bool CheckPrefixes(CommandContext& c, const std::vector<std::string>& existing,
+                   const std::vector<std::string>& added) {
+  for (size_t i = 0; i < added.size(); ++i) {
+    for (const std::string& e : existing) {
+      if (PrefixesOverlap(added[i], e)) {
+        c.reply.Error("ERR Prefix '" + added[i] + "' overlaps with an existing prefix '" + e +
+                      "'. Prefixes for a single client must not overlap.");
+        return false;
+      }
+    }
+    for (size_t j = i + 1; j < added.size(); ++j) {
+      if (PrefixesOverlap(added[i], added[j])) {
+        c.reply.Error("ERR Prefix '" + added[i] + "' overlaps with another provided prefix '" +
+                      added[j] + "'. Prefixes for a single client must not overlap.");
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p ...] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]
+void ClientTracking(CommandContext& c) {
+  bool on = EqualsIgnoreCase(c.arg(2), "on");
+  if (!on && !EqualsIgnoreCase(c.arg(2), "off")) return c.reply.Error(err::kSyntax);
+  TrackingOptions o;
+  for (size_t i = 3; i < c.argc(); ++i) {
+    std::string_view a = c.arg(i);
+    bool more = i + 1 < c.argc();
+    if (EqualsIgnoreCase(a, "redirect") && more) {
+      auto id = IntArg(c, c.arg(++i));
+      if (!id) return;
+      o.redirect = static_cast<uint64_t>(*id);
+    } else if (EqualsIgnoreCase(a, "prefix") && more) {
+      o.prefixes.emplace_back(c.arg(++i));
+    } else if (EqualsIgnoreCase(a, "bcast")) {
+      o.bcast = true;
+    } else if (EqualsIgnoreCase(a, "optin")) {
+      o.optin = true;
+    } else if (EqualsIgnoreCase(a, "optout")) {
+      o.optout = true;
+    } else if (EqualsIgnoreCase(a, "noloop")) {
+      o.noloop = true;
+    } else {
+      return c.reply.Error(err::kSyntax);
+    }
+  }
+  Connection::Tracking& t = c.conn.tracking();
+  if (!on) {
+    c.conn.DisableTracking();
+    return c.reply.Ok();
+  }
+  if (!o.bcast && !o.prefixes.empty()) {
+    return c.reply.Error("ERR PREFIX option requires BCAST mode to be enabled");
+  }
+  if (t.on && t.options.bcast != o.bcast) {
+    return c.reply.Error(
+        "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and "
+        "then re-enabling it with a different mode.");
+  }
+  if (o.optin && o.optout) {
+    return c.reply.Error("ERR You can't specify both OPTIN mode and OPTOUT mode");
+  }
+  if (t.on && ((o.optin && t.options.optout) || (o.optout && t.options.optin))) {
+    return c.reply.Error(
+        "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and "
+        "then re-enabling it with a different mode.");
+  }
+  if (o.bcast && (o.optin || o.optout)) {
+    return c.reply.Error("ERR OPTIN and OPTOUT are not compatible with BCAST");
+  }
+  if (o.redirect != 0) {
+    std::lock_guard<std::mutex> lk(c.server.registry_mu());
+    if (c.server.clients().count(o.redirect) == 0) {
+      return c.reply.Error("ERR The client ID you want redirect to does not exist");
+    }
+  }
+  if (o.bcast && !CheckPrefixes(c, t.on ? t.options.prefixes : std::vector<std::string>{},
+                                o.prefixes)) {
+    return;
+  }
+  c.conn.EnableTracking(o);
+  c.reply.Ok();
+}
+
+// CLIENT CACHING YES|NO: whether the next command's keys are tracked.
+void ClientCaching(CommandContext& c) {
+  const Connection::Tracking& t = c.conn.tracking();
+  if (!t.on || !(t.options.optin || t.options.optout)) {
+    return c.reply.Error(
+        "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or "
+        "OPTOUT mode enabled");
+  }
+  if (EqualsIgnoreCase(c.arg(2), "yes")) {
+    if (!t.options.optin) {
+      return c.reply.Error("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+    }
+  } else if (EqualsIgnoreCase(c.arg(2), "no")) {
+    if (!t.options.optout) {
+      return c.reply.Error("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+    }
+  } else {
+    return c.reply.Error(err::kSyntax);
+  }
+  c.conn.tracking().caching = true;
+  c.reply.Ok();
+}
+
+int64_t TrackingRedirect(Connection& conn) {
+  const Connection::Tracking& t = conn.tracking();
+  return t.on ? static_cast<int64_t>(t.options.redirect) : -1;
+}
+
+void ClientGetRedir(CommandContext& c) { c.reply.Int(TrackingRedirect(c.conn)); }
+
+void ClientTrackingInfo(CommandContext& c) {
+  const Connection::Tracking& t = c.conn.tracking();
+  std::vector<const char*> flags;
+  if (!t.on) {
+    flags.push_back("off");
+  } else {
+    flags.push_back("on");
+    if (t.options.bcast) flags.push_back("bcast");
+    if (t.options.optin) flags.push_back("optin");
+    if (t.options.optin && t.caching) flags.push_back("caching-yes");
+    if (t.options.optout) flags.push_back("optout");
+    if (t.options.optout && t.caching) flags.push_back("caching-no");
+    if (t.options.noloop) flags.push_back("noloop");
+    if (c.conn.tracking_broken()) flags.push_back("broken_redirect");
+  }
+  c.reply.MapHeader(3);
+  c.reply.Bulk("flags");
+  c.reply.SetHeader(flags.size());
+  for (const char* f : flags) c.reply.Bulk(f);
+  c.reply.Bulk("redirect");
+  c.reply.Int(TrackingRedirect(c.conn));
+  c.reply.Bulk("prefixes");
+  c.reply.ArrayHeader(t.options.prefixes.size());
+  for (const std::string& p : t.options.prefixes) c.reply.Bulk(p);
+}
+
 void ClientHelp(CommandContext& c) {
   static const char* kLines[] = {
       "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "CACHING (YES|NO)",
+      "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+      "GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled.",
       "GETNAME", "    Return the name of the current connection.",
       "ID", "    Return the ID of the current connection.",
       "INFO", "    Return information about the current client connection.",
@@ -393,6 +545,9 @@ void ClientHelp(CommandContext& c) {
       "UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
       "SETINFO <option> <value>", "    Set client meta attr. Options are:",
       "    * LIB-NAME: the client lib name.", "    * LIB-VER: the client lib version.",
+      "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+      "         [OPTIN] [OPTOUT] [NOLOOP]", "    Control server assisted client side caching.",
+      "TRACKINGINFO", "    Report tracking status for the current connection.",
       "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
       "HELP", "    Print this help."};
   c.reply.ArrayHeader(std::size(kLines));
@@ -429,6 +584,10 @@ void RegisterConnectionFamily(CommandRegistry& r) {
   r.AddSub(client, Cmd("pause", -3, kA | kCmdSentinel, "3.0.0", "Suspends commands processing.", ClientPause));
   r.AddSub(client, Cmd("unpause", 2, kA | kCmdSentinel, "6.2.0", "Resumes processing commands from paused clients.", ClientUnpause));
   r.AddSub(client, Cmd("unblock", -3, kA, "5.0.0", "Unblock a client blocked in a blocking command from a different connection", ClientUnblock));
+  r.AddSub(client, Cmd("tracking", -3, kCmdNoScript | kLS, "6.0.0", "Controls server-assisted client-side caching for the connection.", ClientTracking));
+  r.AddSub(client, Cmd("caching", 3, kCmdNoScript | kLS, "6.0.0", "Instructs the server whether to track the keys in the next request.", ClientCaching));
+  r.AddSub(client, Cmd("getredir", 2, kCmdNoScript | kLS, "6.0.0", "Returns the client ID to which the connection's tracking notifications are redirected.", ClientGetRedir));
+  r.AddSub(client, Cmd("trackinginfo", 2, kCmdNoScript | kLS, "6.2.0", "Returns information about server-assisted client-side caching for the connection.", ClientTrackingInfo));
   r.AddSub(client, Cmd("help", 2, kLS | kCmdSentinel, "5.0.0", "Returns helpful text about the different subcommands.", ClientHelp));
 }
 

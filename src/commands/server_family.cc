@@ -15,6 +15,7 @@
 #include "commands/command.h"
 #include "commands/helpers.h"
 #include "pubsub/pubsub.h"
+#include "pubsub/tracking.h"
 #include "server/blocking.h"
 #include "server/connection.h"
 #include "server/log.h"
@@ -111,7 +112,7 @@ void InfoClients(Server& s, std::string& out) {
   Field(out, "cluster_connections", 0);
   Field(out, "maxclients", s.config().maxclients.load());
   Field(out, "blocked_clients", static_cast<int64_t>(BlockedClientCount()));
-  Field(out, "tracking_clients", 0);
+  Field(out, "tracking_clients", GetTrackingStats().clients);
   Field(out, "clients_in_timeout_table", 0);
 }
 
@@ -179,6 +180,10 @@ void InfoStats(Server& s, std::string& out) {
   Field(out, "pubsub_patterns", NumPatterns());
   Field(out, "pubsubshard_channels", NumChannels(SubKind::kShard));
   Field(out, "total_forks", 0);
+  TrackingStats ts = GetTrackingStats();
+  Field(out, "tracking_total_keys", ts.keys);
+  Field(out, "tracking_total_items", ts.items);
+  Field(out, "tracking_total_prefixes", ts.prefixes);
   Field(out, "client_query_buffer_limit_disconnections", t.qbuf_kills);
   Field(out, "client_output_buffer_limit_disconnections", t.obuf_kills);
   uint64_t errors = 0;

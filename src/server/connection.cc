@@ -46,6 +46,7 @@ Connection::Connection(Worker& worker, int fd, uint64_t id, std::string addr, st
 Connection::~Connection() {
   UnwatchAll(&watch_);
   if (pubsub_) UnsubscribeAll(pubsub_.get());
+  if (tracking_.on) TrackingDisable(id_);
   if (blocked_) AbandonBlocked(blocked_);
   if (memcache_) server().memcache_connections().fetch_sub(1);
   close(fd_);
@@ -105,6 +106,7 @@ void Connection::ResetState() {
   TakeTransaction();
   UnwatchAll(&watch_);
   if (pubsub_) UnsubscribeAll(pubsub_.get());
+  DisableTracking();
   set_db(0);
   set_resp(2);
   reply_mode_ = ReplyMode::kOn;
@@ -254,7 +256,13 @@ bool Connection::ShouldPostpone(const CommandSpec& spec) const {
 void Connection::Execute(const std::vector<std::string_view>& args) {
   ReplyMode mode_before = reply_mode_;
   size_t mark = out_.size();
+  SetTrackingCurrentClient(id_, &held_pushes_);
   Dispatch(args);
+  SetTrackingCurrentClient(0, nullptr);
+  // CLIENT CACHING applies to the next command only (all of a MULTI's).
+  if (tracking_.caching && tx_ == nullptr && !EqualsIgnoreCase(args[0], "client")) {
+    tracking_.caching = false;
+  }
   if (paused_) return;
   if (blocked_) {
     blocked_discard_reply_ = reply_mode_ == ReplyMode::kOff || reply_mode_ == ReplyMode::kSkipThis ||
@@ -269,6 +277,53 @@ void Connection::Execute(const std::vector<std::string_view>& args) {
     out_.resize(mark);
     reply_mode_ = ReplyMode::kOn;
   }
+  if (!held_pushes_.empty()) {
+    out_.append(held_pushes_);
+    held_pushes_.clear();
+  }
+}
+
+void Connection::EnableTracking(const TrackingOptions& o) {
+  tracking_.on = true;
+  std::vector<std::string> prefixes = std::move(tracking_.options.prefixes);
+  for (const std::string& p : o.prefixes) prefixes.push_back(p);
+  if (o.bcast && o.prefixes.empty() &&
+      std::find(prefixes.begin(), prefixes.end(), "") == prefixes.end()) {
+    prefixes.emplace_back();
+  }
+  tracking_.options = o;
+  tracking_.options.prefixes = std::move(prefixes);
+  TrackingEnable(id_, o);
+  tracking_flags_.store(kTrackOn | (o.bcast ? kTrackBcast : 0), std::memory_order_relaxed);
+  tracking_redir_.store(static_cast<int64_t>(o.redirect), std::memory_order_relaxed);
+}
+
+void Connection::DisableTracking() {
+  if (!tracking_.on) return;
+  TrackingDisable(id_);
+  tracking_ = Tracking();
+  tracking_flags_.store(0, std::memory_order_relaxed);
+  tracking_redir_.store(-1, std::memory_order_relaxed);
+}
+
+void Connection::RememberTrackedKeys(const CommandSpec& spec,
+                                     const std::vector<std::string_view>& args) {
+  const TrackingOptions& o = tracking_.options;
+  if ((o.optin && !tracking_.caching) || (o.optout && tracking_.caching)) return;
+  std::vector<std::string_view> keys;
+  int argc = static_cast<int>(args.size());
+  if (spec.flags & kCmdMovableKeys) {
+    // The read-only movable-key commands (ZUNION, SINTERCARD, ...) take
+    // "numkeys key [key ...]" first.
+    auto n = argc > 1 ? ParseInt64(args[1]) : std::nullopt;
+    for (int64_t i = 0; n && i < *n && i + 2 < argc; ++i) keys.push_back(args[static_cast<size_t>(i + 2)]);
+  } else if (spec.first_key > 0) {
+    int last = spec.last_key < 0 ? argc + spec.last_key : spec.last_key;
+    for (int i = spec.first_key; i <= last && i < argc; i += spec.step) {
+      keys.push_back(args[static_cast<size_t>(i)]);
+    }
+  }
+  TrackingRememberKeys(id_, keys);
 }
 
 void Connection::Dispatch(const std::vector<std::string_view>& args) {
@@ -351,6 +406,9 @@ void Connection::RunHandler(const CommandSpec& spec, const std::vector<std::stri
   int64_t start = MonotonicUs();
   CommandContext ctx{server(), *this, reply_, args, spec, now_ms};
   last_cmd_.store(spec.id, std::memory_order_relaxed);
+  if (tracking_.on && !tracking_.options.bcast && (spec.flags & kCmdReadOnly)) {
+    RememberTrackedKeys(spec, args);  // before the read: see pubsub/tracking.h
+  }
   spec.handler(ctx);
   int64_t elapsed = MonotonicUs() - start;
 
@@ -455,6 +513,10 @@ std::string Connection::InfoFlags() const {
   if (IsPubSubType()) f[n++] = 'P';
   if (multi_count_.load(std::memory_order_relaxed) >= 0) f[n++] = 'x';
   if (blocked_flag_.load(std::memory_order_relaxed)) f[n++] = 'b';
+  int t = tracking_flags_.load(std::memory_order_relaxed);
+  if (t & kTrackOn) f[n++] = 't';
+  if (t & kTrackBroken) f[n++] = 'R';
+  if (t & kTrackBcast) f[n++] = 'B';
   if (n == 0) f[n++] = 'N';
   return std::string(f, n);
 }

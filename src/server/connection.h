@@ -18,6 +18,7 @@
 #include "memcache/memcache_session.h"
 #include "protocol/reply.h"
 #include "protocol/resp_parser.h"
+#include "pubsub/tracking.h"
 #include "store/watch.h"
 
 namespace magpie {
@@ -118,6 +119,23 @@ class Connection {
   // Writes them and applies the output limits; false if it must close.
   bool FlushPushed();
 
+  // CLIENT TRACKING state (owner worker only; pubsub/tracking.h keeps the
+  // registry side).
+  struct Tracking {
+    bool on = false;
+    TrackingOptions options;
+    bool caching = false;  // CLIENT CACHING given for the next command
+  };
+  Tracking& tracking() { return tracking_; }
+  // Applies CLIENT TRACKING ON/OFF to the registry and CLIENT LIST's view.
+  void EnableTracking(const TrackingOptions& o);
+  void DisableTracking();
+  // An invalidation found the REDIRECT client gone (registry mutex held).
+  void MarkTrackingBroken() { tracking_flags_.fetch_or(kTrackBroken, std::memory_order_relaxed); }
+  bool tracking_broken() const {
+    return (tracking_flags_.load(std::memory_order_relaxed) & kTrackBroken) != 0;
+  }
+
   // Name and library info, guarded by Server::registry_mu().
   std::string name;
   std::string lib_name;
@@ -156,7 +174,9 @@ class Connection {
   bool CheckOutputLimits();
   void PublishInfo();
   std::string InfoFlags() const;
-  int64_t InfoRedirect() const { return -1; }
+  int64_t InfoRedirect() const { return tracking_redir_.load(std::memory_order_relaxed); }
+  // Remembers the keys of a read-only command for CLIENT TRACKING.
+  void RememberTrackedKeys(const CommandSpec& spec, const std::vector<std::string_view>& args);
 
   Worker& worker_;
   int fd_;
@@ -180,6 +200,11 @@ class Connection {
   std::unique_ptr<Transaction> tx_;
   WatchState watch_;
   std::unique_ptr<PubSubClient> pubsub_;
+  Tracking tracking_;
+  std::string held_pushes_;  // invalidations this client caused, sent after the reply
+  enum : int { kTrackOn = 1, kTrackBcast = 2, kTrackBroken = 4 };
+  std::atomic<int> tracking_flags_{0};      // CLIENT LIST flags t, B, R
+  std::atomic<int64_t> tracking_redir_{-1};  // CLIENT LIST redir=
   bool pushed_pending_ = false;  // AppendPushed since the worker's last FlushPushed
   std::atomic<int> multi_count_{-1};  // CLIENT LIST multi=: queued commands, -1 outside MULTI
   std::atomic<bool> blocked_flag_{false};  // blocked(), for CLIENT LIST

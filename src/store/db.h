@@ -132,6 +132,9 @@ class Shard {
   void RemoveVolatile(Entry* e);
   void UpdateCounts();
   void DeleteExpired(Entry* e, const KeyRef& k);
+  // Every change to a key: WATCHers are marked dirty and CLIENT TRACKING
+  // readers invalidated (`expiry`: the change is an expired key's removal).
+  void KeyChanged(std::string_view key, bool expiry = false);
   void AddBytes(const Entry* e, bool add);
   // Replace() of an entry that counted `old_bytes` (its value may have
   // moved to `new_e` already).
