@@ -655,6 +655,14 @@ void Shutdown(CommandContext& c) {
   c.server.RequestShutdown(0);
 }
 
+// MONITOR: from now on the client sees every command (server/monitor.h).
+void Monitor(CommandContext& c) {
+  if (c.conn.deny_blocking) return c.reply.Error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+  if (c.conn.is_monitor()) return;  // Redis ignores it, without a reply
+  c.conn.StartMonitor();
+  c.reply.Ok();
+}
+
 CommandSpec Cmd(const char* name, int arity, uint32_t flags, const char* cats, const char* since,
                 const char* summary, CommandHandler h) {
   return MakeCommand(name, arity, flags, {}, cats, "server", since, summary, h);
@@ -667,6 +675,7 @@ void RegisterServerFamily(CommandRegistry& r) {
   constexpr uint32_t kAdmin = kCmdAdmin | kCmdNoScript | kLS;
   r.Add(Cmd("info", -1, kLS | kCmdSentinel, "@dangerous", "1.0.0", "Returns information and statistics about the server.", Info));
   r.Add(Cmd("time", 1, kLS | kCmdFast, "", "2.6.0", "Returns the server time.", Time));
+  r.Add(Cmd("monitor", 1, kAdmin, "", "1.0.0", "Listens for all requests received by the server in real-time.", Monitor));
   r.Add(Cmd("debug", -2, kAdmin, "", "1.0.0", "A container for debugging commands.", Debug));
   r.Add(Cmd("shutdown", -1, kAdmin | kCmdNoMulti | kCmdSentinel | kCmdAllowBusy, "", "1.0.0", "Synchronously saves the database(s) to disk and shuts down the Redis server.", Shutdown));
 

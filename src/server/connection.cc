@@ -12,6 +12,7 @@
 #include "pubsub/pubsub.h"
 #include "server/blocking.h"
 #include "server/log.h"
+#include "server/monitor.h"
 #include "server/server.h"
 #include "server/worker.h"
 
@@ -47,6 +48,7 @@ Connection::~Connection() {
   UnwatchAll(&watch_);
   if (pubsub_) UnsubscribeAll(pubsub_.get());
   if (tracking_.on) TrackingDisable(id_);
+  if (is_monitor()) RemoveMonitor(id_);
   if (blocked_) AbandonBlocked(blocked_);
   if (memcache_) server().memcache_connections().fetch_sub(1);
   close(fd_);
@@ -107,6 +109,10 @@ void Connection::ResetState() {
   UnwatchAll(&watch_);
   if (pubsub_) UnsubscribeAll(pubsub_.get());
   DisableTracking();
+  if (is_monitor()) {
+    RemoveMonitor(id_);
+    monitor_.store(false, std::memory_order_relaxed);
+  }
   set_db(0);
   set_resp(2);
   reply_mode_ = ReplyMode::kOn;
@@ -283,6 +289,11 @@ void Connection::Execute(const std::vector<std::string_view>& args) {
   }
 }
 
+void Connection::StartMonitor() {
+  monitor_.store(true, std::memory_order_relaxed);
+  AddMonitor(id_, &worker_);
+}
+
 void Connection::EnableTracking(const TrackingOptions& o) {
   tracking_.on = true;
   std::vector<std::string> prefixes = std::move(tracking_.options.prefixes);
@@ -411,6 +422,7 @@ void Connection::RunHandler(const CommandSpec& spec, const std::vector<std::stri
   }
   spec.handler(ctx);
   int64_t elapsed = MonotonicUs() - start;
+  FeedMonitors(spec, args, db(), addr_);
 
   CommandStats& cs = worker_.command_stats()[static_cast<size_t>(spec.id)];
   cs.calls.Add();
@@ -510,6 +522,7 @@ bool Connection::IsPubSubType() const {
 std::string Connection::InfoFlags() const {
   char f[8];
   size_t n = 0;
+  if (is_monitor()) f[n++] = 'O';
   if (IsPubSubType()) f[n++] = 'P';
   if (multi_count_.load(std::memory_order_relaxed) >= 0) f[n++] = 'x';
   if (blocked_flag_.load(std::memory_order_relaxed)) f[n++] = 'b';

@@ -119,6 +119,10 @@ class Connection {
   // Writes them and applies the output limits; false if it must close.
   bool FlushPushed();
 
+  // MONITOR (server/monitor.h): this client sees every command from now on.
+  bool is_monitor() const { return monitor_.load(std::memory_order_relaxed); }
+  void StartMonitor();
+
   // CLIENT TRACKING state (owner worker only; pubsub/tracking.h keeps the
   // registry side).
   struct Tracking {
@@ -201,6 +205,7 @@ class Connection {
   WatchState watch_;
   std::unique_ptr<PubSubClient> pubsub_;
   Tracking tracking_;
+  std::atomic<bool> monitor_{false};
   std::string held_pushes_;  // invalidations this client caused, sent after the reply
   enum : int { kTrackOn = 1, kTrackBcast = 2, kTrackBroken = 4 };
   std::atomic<int> tracking_flags_{0};      // CLIENT LIST flags t, B, R
