@@ -33,6 +33,11 @@ Registry& Reg() {
 Server* g_server = nullptr;
 thread_local uint64_t t_current = 0;
 thread_local std::string* t_held = nullptr;
+// BCAST: keys changed on this thread during the loop turn, by matching
+// prefix, in key order, with the client that last changed each (for
+// NOLOOP). Sent as one message per prefix and client at the end of the
+// turn, as Redis does.
+thread_local std::map<std::string, std::map<std::string, uint64_t>> t_bcast;
 
 void UpdateActive(Registry& r) {
   g_tracking_active.store(!r.table.empty() || !r.prefixes.empty(), std::memory_order_relaxed);
@@ -164,21 +169,34 @@ void TrackingRememberKeys(uint64_t client_id, const std::vector<std::string_view
 void TrackingInvalidateKeySlow(std::string_view key) {
   Registry& r = Reg();
   std::lock_guard<std::mutex> lk(r.mu);
-  if (!r.prefixes.empty()) {
-    std::string frame;
-    for (const auto& [prefix, ids] : r.prefixes) {
-      if (key.substr(0, prefix.size()) != prefix) continue;
-      if (frame.empty()) frame = KeyArray(key);
-      for (uint64_t id : ids) {
-        const TrackingOptions& o = r.clients[id];
-        if (o.noloop && id == t_current) continue;
-        Send(id, o, frame);
-      }
-    }
+  for (const auto& [prefix, ids] : r.prefixes) {
+    if (key.substr(0, prefix.size()) == prefix) t_bcast[prefix][std::string(key)] = t_current;
   }
   auto it = r.table.find(std::string(key));
   if (it != r.table.end()) InvalidateTracked(r, it, true);
   UpdateActive(r);
+}
+
+void TrackingFlushBroadcasts() {
+  if (t_bcast.empty()) return;
+  Registry& r = Reg();
+  std::lock_guard<std::mutex> lk(r.mu);
+  for (const auto& [prefix, changes] : t_bcast) {
+    auto p = r.prefixes.find(prefix);
+    if (p == r.prefixes.end()) continue;
+    for (uint64_t id : p->second) {
+      const TrackingOptions& o = r.clients[id];
+      std::string keys;
+      size_t n = 0;
+      for (const auto& [key, writer] : changes) {
+        if (o.noloop && writer == id) continue;
+        keys += "$" + std::to_string(key.size()) + "\r\n" + key + "\r\n";
+        ++n;
+      }
+      if (n > 0) Send(id, o, "*" + std::to_string(n) + "\r\n" + keys);
+    }
+  }
+  t_bcast.clear();
 }
 
 void TrackingInvalidateAll() {

@@ -18,7 +18,8 @@
 // to the client (RESP3 push "invalidate") or its REDIRECT client (RESP3
 // push, or a RESP2 message on __redis__:invalidate if that client is
 // subscribed), through the pubsub delivery path, so it crosses workers in
-// order. For the client running the command that caused it, it is held
+// order. BCAST clients get, at the end of the worker's loop turn, one
+// message per matching prefix listing every key changed in that turn. For the client running the command that caused it, it is held
 // until that command's reply is written, as Redis does.
 //
 // Cost when no client tracks: one relaxed atomic load per change.
@@ -61,6 +62,9 @@ void TrackingInvalidateKeySlow(std::string_view key);
 inline void TrackingInvalidateKey(std::string_view key) {
   if (g_tracking_active.load(std::memory_order_relaxed)) TrackingInvalidateKeySlow(key);
 }
+// Sends the BCAST invalidations this thread collected (the worker calls it
+// at the end of each loop turn).
+void TrackingFlushBroadcasts();
 // FLUSHALL / FLUSHDB: every tracking client gets an invalidation with a
 // null key list, and the table is emptied.
 void TrackingInvalidateAll();

@@ -14,6 +14,7 @@
 #include "commands/command.h"
 #include "common/util.h"
 #include "pubsub/pubsub.h"
+#include "pubsub/tracking.h"
 #include "server/connection.h"
 #include "server/log.h"
 #include "server/server.h"
@@ -163,6 +164,7 @@ void Worker::Loop() {
     if (!paused_.empty()) ResumePaused();
     // Messages published during this turn: one task per other worker, and
     // one write per local subscriber.
+    TrackingFlushBroadcasts();
     FlushOutbox(server_);
     if (!delivered_.empty()) FlushDelivered();
   }
