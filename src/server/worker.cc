@@ -382,7 +382,8 @@ void Worker::Cron() {
   for (auto& [id, c] : conns_) {
     if (c->kill_requested.load()) {
       doomed.push_back(c);
-    } else if (timeout > 0 && !c->paused() && !c->blocked() && now_ms - c->last_interaction_ms() > timeout * 1000) {
+    } else if (timeout > 0 && !c->paused() && !c->blocked() && !c->subscribed() &&
+               now_ms - c->last_interaction_ms() > timeout * 1000) {  // subscribers wait, as in Redis
       LOG_VERBOSE("Closing idle client id=%llu", static_cast<unsigned long long>(c->id()));
       doomed.push_back(c);
     }

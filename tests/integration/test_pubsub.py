@@ -307,3 +307,17 @@ def test_pubsub_thread_worker(server, r):
     assert got == [str(i).encode() for i in range(100)]
     t.stop()
     t.join(10)
+
+
+def test_idle_timeout_spares_subscribers(server_factory):
+    """`timeout` closes idle clients but not subscribed ones, as in Redis."""
+    s = server_factory(["--timeout", "1"])
+    sub = RawConn(s.port)
+    sub.cmd("SUBSCRIBE", "ch")
+    idle = RawConn(s.port)
+    idle.cmd("PING")
+    time.sleep(2.5)
+    assert idle.read_until_close(timeout=5) == b""  # closed by the server
+    assert s.client().publish("ch", "still here") == 1
+    assert parse_reply(sub.read_reply())[0] == [b"message", b"ch", b"still here"]
+    sub.close()
