@@ -176,6 +176,10 @@ void ClientInfo(CommandContext& c) {
   c.reply.Verbatim(line + "\n");
 }
 
+bool ValidClientType(std::string_view t) {
+  return t == "normal" || t == "master" || t == "replica" || t == "slave" || t == "pubsub";
+}
+
 // A client's type for CLIENT LIST/KILL TYPE (registry mutex held).
 std::string_view ClientType(const Connection& conn) {
   return conn.IsPubSubType() ? "pubsub" : "normal";
@@ -188,10 +192,7 @@ void ClientList(CommandContext& c) {
   for (size_t i = 2; i < c.argc(); ++i) {
     if (EqualsIgnoreCase(c.arg(i), "type") && i + 1 < c.argc()) {
       type = ToLower(c.arg(++i));
-      if (type != "normal" && type != "master" && type != "replica" && type != "slave" &&
-          type != "pubsub") {
-        return c.reply.Error("ERR Unknown client type '" + CStr(c.arg(i)) + "'");
-      }
+      if (!ValidClientType(type)) return c.reply.Error("ERR Unknown client type '" + CStr(c.arg(i)) + "'");
     } else if (EqualsIgnoreCase(c.arg(i), "id") && i + 1 < c.argc()) {
       for (++i; i < c.argc(); ++i) {
         auto id = ParseInt64(c.arg(i));
@@ -245,10 +246,7 @@ void ClientKill(CommandContext& c) {
         user = val;
       } else if (EqualsIgnoreCase(opt, "type")) {
         type = ToLower(val);
-        if (type != "normal" && type != "master" && type != "replica" && type != "slave" &&
-            type != "pubsub") {
-          return c.reply.Error("ERR Unknown client type '" + CStr(val) + "'");
-        }
+        if (!ValidClientType(type)) return c.reply.Error("ERR Unknown client type '" + CStr(val) + "'");
       } else if (EqualsIgnoreCase(opt, "skipme")) {
         if (EqualsIgnoreCase(val, "yes")) {
           skipme = true;
