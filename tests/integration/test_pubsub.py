@@ -58,6 +58,8 @@ def test_publish_reaches_subscribers_on_every_worker(server, r, parser):
         subs.append(p)
     pat = c.pubsub()
     pat.psubscribe("n*s", "x*")
+    for _ in range(2):
+        assert pat.get_message(timeout=5)["type"] == "psubscribe"
     assert r.publish("news", "hello") == 5
     for p in subs:
         m = next_message(p)
@@ -159,9 +161,21 @@ def test_resp3_matches_redis_byte_for_byte(server, redis_ref):
     assert out[0] == out[1]
 
 
+def wait_no_subscriptions(port):
+    """Until the connections earlier tests closed are gone from the server."""
+    c = RawConn(port)
+    deadline = time.monotonic() + 10
+    while (c.cmd_parsed("PUBSUB", "NUMPAT"), c.cmd_parsed("PUBSUB", "CHANNELS"),
+           c.cmd_parsed("PUBSUB", "SHARDCHANNELS")) != (0, [], []):
+        assert time.monotonic() < deadline, "subscriptions left over"
+        time.sleep(0.01)
+    c.close()
+
+
 def test_pubsub_introspection_matches_redis(server, redis_ref):
     results = []
     for port in (server.port, redis_ref.port):
+        wait_no_subscriptions(port)
         subs = [RawConn(port) for _ in range(3)]
         subs[0].cmd("SUBSCRIBE", "news.a")
         subs[1].send(encode_command("SUBSCRIBE", "news.a", "news.b"))
@@ -211,6 +225,7 @@ def test_sharded_pubsub_across_workers(server, raw):
 
 
 def test_reset_and_disconnect_forget_subscriptions(server, r, raw):
+    wait_no_subscriptions(server.port)
     c = raw()
     c.send(encode_command("SUBSCRIBE", "a") + encode_command("PSUBSCRIBE", "b*"))
     c.read_n(2)

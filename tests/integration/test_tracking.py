@@ -160,8 +160,12 @@ def test_bcast_prefixes(server):
     all_keys = tracker(server.port, "BCAST")
     writer.cmd("SET", "anything", "1")
     assert push_keys(all_keys.read_reply()) == [b"anything"]
-    info = RawConn(server.port).cmd_parsed("INFO", "stats").decode()
-    assert "tracking_total_prefixes:3" in info
+    ctl = RawConn(server.port)
+    deadline = time.monotonic() + 10  # earlier tests' trackers may still be closing
+    while "tracking_total_prefixes:3\r\n" not in ctl.cmd_parsed("INFO", "stats").decode():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    ctl.close()
     for x in (c, writer, all_keys):
         x.close()
 
