@@ -39,7 +39,7 @@ enum CommandFlag : uint32_t {
   kCmdSentinel = 1u << 16,
   kCmdMovableKeys = 1u << 17,  // keys found by parsing (LMPOP, BLMPOP, ...)
   // Internal, not a Redis flag: allowed while a RESP2 client is subscribed.
-  kCmdSubscribedOk = 1u << 18,
+  kCmdSubscribedOk = 1u << 19,
 };
 
 struct CommandContext;
