@@ -249,3 +249,36 @@ def test_hash_field_expiry_events(server, is_magpie):
         ("__keyspace@0__:h2", "del"), ("__keyspace@0__:h3", "hset"),
         ("__keyspace@0__:h3", "hexpire"), ("__keyspace@0__:h3", "hpersist"),
         ("__keyspace@0__:h", "hexpired"), ("__keyspace@0__:h", "del")]
+
+
+def test_memcached_writes_emit_events_and_invalidate(server_factory, is_magpie):
+    """A memcached-protocol write is a change of database 0 like any other:
+    subscribers get the event of the Redis command that does the same, and
+    CLIENT TRACKING readers get their invalidation."""
+    if not is_magpie:
+        pytest.skip("the memcached port is Magpie's")
+    import socket as so
+    from conftest import free_port
+    mc_port = free_port()
+    s = server_factory(["--memcached-port", str(mc_port), "--notify-keyspace-events", "KA"])
+    sub = RawConn(s.port)
+    sub.cmd("PSUBSCRIBE", "__keyspace@0__:*")
+    tracker = RawConn(s.port)
+    tracker.cmd("HELLO", "3")
+    tracker.cmd("CLIENT", "TRACKING", "on")
+    mc = so.create_connection(("127.0.0.1", mc_port), timeout=10)
+    mc.sendall(b"set k 0 0 1\r\n5\r\n")
+    assert mc.recv(100) == b"STORED\r\n"
+    tracker.cmd("GET", "k")
+    for line, reply in ((b"append k 0 0 1\r\n0\r\n", b"STORED\r\n"), (b"incr k 1\r\n", b"51\r\n"),
+                        (b"touch k 100\r\n", b"TOUCHED\r\n"), (b"delete k\r\n", b"DELETED\r\n"),
+                        (b"set t 0 100 1\r\nx\r\n", b"STORED\r\n")):
+        mc.sendall(line)
+        assert mc.recv(100) == reply
+    events = [tuple(x.decode() for x in parse_reply(sub.read_reply())[0][2:]) for _ in range(7)]
+    assert events == [("__keyspace@0__:k", "set"), ("__keyspace@0__:k", "append"),
+                      ("__keyspace@0__:k", "incrby"), ("__keyspace@0__:k", "expire"),
+                      ("__keyspace@0__:k", "del"), ("__keyspace@0__:t", "set"),
+                      ("__keyspace@0__:t", "expire")]
+    assert tracker.read_reply() == b">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n"
+    mc.close()
