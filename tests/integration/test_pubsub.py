@@ -336,3 +336,56 @@ def test_idle_timeout_spares_subscribers(server_factory):
     assert s.client().publish("ch", "still here") == 1
     assert parse_reply(sub.read_reply())[0] == [b"message", b"ch", b"still here"]
     sub.close()
+
+
+def test_churn_of_subscribers_and_trackers_under_load(server, r, scale):
+    """Publishers and writers on both workers keep going while subscribers,
+    pattern subscribers, trackers and monitors connect and vanish mid-stream:
+    deliveries to clients that are gone are dropped, nothing else breaks (the
+    ASan build checks the memory side)."""
+    stop = threading.Event()
+    errors = []
+
+    def publisher():
+        c = RawConn(server.port)
+        batch = b"".join(encode_command("PUBLISH", "churn", "x" * 100) for _ in range(50)) + \
+            b"".join(encode_command("SET", "churn:%d" % i, "v") for i in range(50))
+        try:
+            while not stop.is_set():
+                c.send(batch)
+                c.read_n(100)
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+        c.close()
+
+    def churner(kind):
+        try:
+            for i in range(scale(300)):
+                c = RawConn(server.port)
+                if kind == "sub":
+                    c.cmd("SUBSCRIBE", "churn")
+                elif kind == "psub":
+                    c.cmd("PSUBSCRIBE", "ch*")
+                elif kind == "track":
+                    c.cmd("HELLO", "3")
+                    c.cmd("CLIENT", "TRACKING", "on", *(("BCAST",) if i % 2 else ()))
+                    c.send(b"".join(encode_command("GET", "churn:%d" % j) for j in range(50)))
+                else:
+                    c.cmd("MONITOR")
+                c.sock.recv(1000)  # something has arrived; leave with more in flight
+                c.close()
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    pubs = [threading.Thread(target=publisher) for _ in range(2)]
+    churn = [threading.Thread(target=churner, args=(k,)) for k in ("sub", "psub", "track", "mon")]
+    for t in pubs + churn:
+        t.start()
+    for t in churn:
+        t.join(300)
+    stop.set()
+    for t in pubs:
+        t.join(60)
+    assert not errors, errors
+    assert r.ping()
+    wait_numsub(r, "churn", 0)
