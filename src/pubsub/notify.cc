@@ -22,6 +22,7 @@ constexpr ClassChar kClasses[] = {
 }  // namespace
 
 void PublishKeyspaceEvent(int flags, std::string_view event, std::string_view key, int db) {
+  if (!AnyChannelSubscribers()) return;
   std::string prefix = "@" + std::to_string(db) + "__:";
   if (flags & kNotifyKeyspace) {
     std::string channel = "__keyspace" + prefix;

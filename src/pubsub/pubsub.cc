@@ -17,12 +17,27 @@ namespace {
 
 using Subscribers = std::vector<PubSubClient*>;  // in subscription order
 
+// Lets PUBLISH look a channel up by string_view, without a copy.
+struct NameHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
+using ChannelMap = std::unordered_map<std::string, Subscribers, NameHash, std::equal_to<>>;
+
 struct Registry {
   std::shared_mutex mu;
-  std::unordered_map<std::string, Subscribers> channels;
-  std::unordered_map<std::string, Subscribers> shard_channels;
+  ChannelMap channels;
+  ChannelMap shard_channels;
   std::map<std::string, Subscribers, std::less<>> patterns;
 };
+
+// Channels plus patterns anybody subscribes to: keyspace notifications skip
+// building their channel names when it is 0.
+std::atomic<size_t> g_channels_and_patterns{0};
+
+void UpdateCount(Registry& r) {
+  g_channels_and_patterns.store(r.channels.size() + r.patterns.size(), std::memory_order_relaxed);
+}
 
 Registry& Reg() {
   static Registry* r = new Registry();  // never destroyed: workers may outlive statics
@@ -75,7 +90,7 @@ void Deliver(PubSubClient* c, std::string_view bytes) {
   }
 }
 
-std::unordered_map<std::string, Subscribers>& MapOf(Registry& r, SubKind k) {
+ChannelMap& MapOf(Registry& r, SubKind k) {
   return k == SubKind::kShard ? r.shard_channels : r.channels;
 }
 
@@ -135,6 +150,7 @@ bool Subscribe(PubSubClient* c, SubKind kind, std::string_view name) {
   } else {
     MapOf(r, kind)[std::string(name)].push_back(c);
   }
+  UpdateCount(r);
   return true;
 }
 
@@ -152,10 +168,11 @@ bool Unsubscribe(PubSubClient* c, SubKind kind, std::string_view name) {
     if (it->second.empty()) r.patterns.erase(it);
   } else {
     auto& m = MapOf(r, kind);
-    auto it = m.find(std::string(name));
+    auto it = m.find(name);
     RemoveFrom(it->second, c);
     if (it->second.empty()) m.erase(it);
   }
+  UpdateCount(r);
   return true;
 }
 
@@ -172,7 +189,7 @@ int64_t Publish(SubKind kind, std::string_view channel, std::string_view message
   int64_t receivers = 0;
   auto& m = MapOf(r, kind);
   if (!m.empty()) {
-    auto it = m.find(std::string(channel));
+    auto it = m.find(channel);
     if (it != m.end()) {
       LazyFrames frames(kind == SubKind::kShard ? "smessage" : "message", channel, message);
       for (PubSubClient* c : it->second) {
@@ -207,7 +224,7 @@ int64_t NumSubscribers(SubKind kind, std::string_view channel) {
   Registry& r = Reg();
   std::shared_lock<std::shared_mutex> lk(r.mu);
   auto& m = MapOf(r, kind);
-  auto it = m.find(std::string(channel));
+  auto it = m.find(channel);
   return it == m.end() ? 0 : static_cast<int64_t>(it->second.size());
 }
 
@@ -241,6 +258,8 @@ void FlushOutbox(Server& server) {
     w->Post([w, b] { RunBatch(w, *b); });
   }
 }
+
+bool AnyChannelSubscribers() { return g_channels_and_patterns.load(std::memory_order_relaxed) > 0; }
 
 void SetCurrentWorker(Worker* w) { t_worker = w; }
 Worker* CurrentWorker() { return t_worker; }

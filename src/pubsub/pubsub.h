@@ -58,6 +58,9 @@ void UnsubscribeAll(PubSubClient* c);
 // kChannel, of every matching pattern); returns the number of receivers.
 int64_t Publish(SubKind kind, std::string_view channel, std::string_view message);
 
+// Whether any client subscribes to a (non-shard) channel or a pattern.
+bool AnyChannelSubscribers();
+
 // PUBSUB CHANNELS / SHARDCHANNELS: active channels matching the pattern
 // (all when empty). PUBSUB NUMSUB / SHARDNUMSUB: subscribers of a channel.
 std::vector<std::string> ActiveChannels(SubKind kind, std::string_view pattern, bool all);
