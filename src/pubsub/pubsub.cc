@@ -53,11 +53,15 @@ struct Batch {
   };
   std::string bytes;
   std::vector<Item> items;
+  // The id of the frame appended last (0: none), so one message for many
+  // subscribers of the target is stored once.
+  uint64_t last_frame = 0;
 };
 
 thread_local Worker* t_worker = nullptr;
 thread_local std::vector<std::shared_ptr<Batch>> t_outbox;
 thread_local bool t_outbox_used = false;
+thread_local uint64_t t_frame_seq = 0;  // ids of the frames LazyFrames encodes
 
 void RunBatch(Worker* w, const Batch& b) {
   for (const Batch::Item& it : b.items) {
@@ -65,7 +69,8 @@ void RunBatch(Worker* w, const Batch& b) {
   }
 }
 
-void DeliverRemote(Worker* w, uint64_t client_id, std::string_view bytes) {
+// `frame`: an id for bytes delivered to several clients (0: none).
+void DeliverRemote(Worker* w, uint64_t client_id, std::string_view bytes, uint64_t frame) {
   if (t_worker == nullptr) {  // not a worker thread: no loop turn to batch on
     auto b = std::make_shared<Batch>();
     b->bytes.assign(bytes);
@@ -77,16 +82,19 @@ void DeliverRemote(Worker* w, uint64_t client_id, std::string_view bytes) {
   if (t_outbox.size() <= i) t_outbox.resize(i + 1);
   if (t_outbox[i] == nullptr) t_outbox[i] = std::make_shared<Batch>();
   Batch& b = *t_outbox[i];
-  b.items.push_back({client_id, b.bytes.size(), bytes.size()});
-  b.bytes.append(bytes);
+  if (frame == 0 || frame != b.last_frame) {
+    b.bytes.append(bytes);
+    b.last_frame = frame;
+  }
+  b.items.push_back({client_id, b.bytes.size() - bytes.size(), bytes.size()});
   t_outbox_used = true;
 }
 
-void Deliver(PubSubClient* c, std::string_view bytes) {
+void Deliver(PubSubClient* c, std::string_view bytes, uint64_t frame) {
   if (c->worker == t_worker) {
     t_worker->DeliverLocal(c->conn, bytes);
   } else {
-    DeliverRemote(c->worker, c->client_id, bytes);
+    DeliverRemote(c->worker, c->client_id, bytes, frame);
   }
 }
 
@@ -108,16 +116,20 @@ class LazyFrames {
   LazyFrames(std::string_view kind, std::string_view a, std::string_view b,
              const std::string_view* c = nullptr)
       : kind_(kind), a_(a), b_(b), c_(c) {}
-  const std::string& For(bool resp3) {
-    std::string& f = frames_[resp3 ? 1 : 0];
-    if (f.empty()) f = EncodeMessage(resp3, kind_, a_, b_, c_);
-    return f;
+  void DeliverTo(PubSubClient* c) {
+    int v = c->resp3.load(std::memory_order_relaxed) ? 1 : 0;
+    if (frames_[v].empty()) {
+      frames_[v] = EncodeMessage(v == 1, kind_, a_, b_, c_);
+      ids_[v] = ++t_frame_seq;
+    }
+    Deliver(c, frames_[v], ids_[v]);
   }
 
  private:
   std::string_view kind_, a_, b_;
   const std::string_view* c_;
   std::string frames_[2];
+  uint64_t ids_[2] = {0, 0};
 };
 
 void RemoveFrom(Subscribers& v, PubSubClient* c) { v.erase(std::remove(v.begin(), v.end(), c), v.end()); }
@@ -193,7 +205,7 @@ int64_t Publish(SubKind kind, std::string_view channel, std::string_view message
     if (it != m.end()) {
       LazyFrames frames(kind == SubKind::kShard ? "smessage" : "message", channel, message);
       for (PubSubClient* c : it->second) {
-        Deliver(c, frames.For(c->resp3.load(std::memory_order_relaxed)));
+        frames.DeliverTo(c);
         ++receivers;
       }
     }
@@ -203,7 +215,7 @@ int64_t Publish(SubKind kind, std::string_view channel, std::string_view message
     if (!GlobMatch(pattern, channel)) continue;
     LazyFrames frames("pmessage", pattern, channel, &message);
     for (PubSubClient* c : subs) {
-      Deliver(c, frames.For(c->resp3.load(std::memory_order_relaxed)));
+      frames.DeliverTo(c);
       ++receivers;
     }
   }
@@ -244,7 +256,7 @@ void DeliverTo(Worker* worker, uint64_t client_id, std::string_view bytes) {
   if (worker == t_worker) {
     worker->DeliverLocal(client_id, bytes);
   } else {
-    DeliverRemote(worker, client_id, bytes);
+    DeliverRemote(worker, client_id, bytes, 0);
   }
 }
 
