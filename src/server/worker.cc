@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -254,7 +255,10 @@ void Worker::HandleEvent(void* tag, uint32_t events) {
   if (ok && (events & EPOLLOUT)) ok = c->OnWritable();
   if (!ok) {
     Close(c);
-  } else if (c->more_input()) {
+  } else if (c->more_input() && std::find(ready_.begin(), ready_.end(), c) == ready_.end()) {
+    // Once only: a client already queued from its epoll event and handled
+    // again in the same turn would otherwise be queued twice, and the turn
+    // would use it after the first visit closed it.
     ready_.push_back(c);
   }
 }
