@@ -32,6 +32,10 @@ side by side on free loopback ports, then:
     command); reports INFO used_memory delta per hash / per member (and RSS),
     OBJECT ENCODING, and length checks. A scenario whose probe command gets an
     error reply is reported as skipped;
+  * pubsub: PUBLISH fan-out to 1, 10 and 100 subscribers of one channel, from
+    bench/pubload (built with Magpie): 4 publishing connections with 16 PUBLISH
+    each in flight; end-to-end messages/s (until every subscriber has every
+    message), alternating candidate/reference runs, median per case;
   * memcached (secondary): memcached 1.6.18 vs the candidate's --memcached-port,
     only if the candidate answers `version` there; load from bench/mcload (built with Magpie);
   * scripting: EVALSHA of a 3-command script (INCR, EXPIRE, GET on KEYS[1]) and MULTI/EXEC
@@ -86,7 +90,7 @@ LEN_CMD = {"mylist": "LLEN", "myset": "SCARD", "myhash": "HLEN", "myzset": "ZCAR
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 RESERVED_PORTS = {6379, 11211, 16379}
-SECTIONS = ["throughput", "memory", "collections-memory", "memcached", "scripting"]  # default: all, in this order
+SECTIONS = ["throughput", "memory", "collections-memory", "pubsub", "memcached", "scripting"]  # default: all, in this order
 
 
 # --------------------------------------------------------------------------- utils
@@ -1226,6 +1230,47 @@ def scripting_section(args, fleet, workdir):
         fleet.stop(ref)
 
 
+# --------------------------------------------------------------------------- pubsub
+
+PUBSUB_SUBSCRIBERS = [1, 10, 100]
+
+
+def pubload_run(pubload, port, subs, seconds):
+    argv = [pubload, "--port", str(port), "--subs", str(subs), "--pubs", "4", "--depth", "16",
+            "--size", "16", "--seconds", str(seconds)]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
+    if out.returncode != 0:
+        raise RuntimeError(f"pubload failed: {shlex.join(argv)}\n{out.stdout}{out.stderr[-2000:]}")
+    r = json.loads(out.stdout)
+    r["cmd"] = shlex.join(argv)
+    return r
+
+
+def pubsub_section(args, fleet, workdir):
+    pubload = os.path.join(os.path.dirname(args.magpie), "pubload")
+    if not os.path.exists(pubload):
+        return {"status": f"skipped: {pubload} not built (make build)"}
+    cand, ref = start_pair(args, fleet, workdir)
+    try:
+        secs = max(1.0, args.duration * 0.6)
+        cases = []
+        for subs in PUBSUB_SUBSCRIBERS:
+            runs = {"candidate": [], "reference": []}
+            for _ in range(args.rounds):  # alternating A/B rounds
+                runs["candidate"].append(pubload_run(pubload, cand.port, subs, secs))
+                runs["reference"].append(pubload_run(pubload, ref.port, subs, secs))
+            med = {w: statistics.median(r["msgs_per_sec"] for r in runs[w]) for w in runs}
+            cases.append({"subscribers": subs, "median_msgs_per_sec": med, "runs": runs,
+                          "ratio": ratio(med["candidate"], med["reference"])})
+            log(f"  PUBLISH to {subs} subscribers: {cases[-1]['ratio']:.2f}x messages/s")
+        return {"status": "ok", "cases": cases,
+                "geomean_ratio": geomean([c["ratio"] for c in cases]),
+                "pubload_example": cases[0]["runs"]["reference"][0]["cmd"]}
+    finally:
+        fleet.stop(cand)
+        fleet.stop(ref)
+
+
 # --------------------------------------------------------------------------- report
 
 def fmt(x, key=None):
@@ -1404,6 +1449,25 @@ def render(report):
                  "random.Random(20261123) in [0, 1e6); set = `SADD bench:set <int> ...` with the integers "
                  "0..N-1, 1,000 per command.")
         L.append("")
+    ps = report.get("pubsub")
+    if ps:
+        L.append("## Pub/Sub fan-out")
+        L.append("")
+        if ps.get("status") == "ok":
+            L.append("| subscribers | messages/s Magpie | messages/s Redis | ratio | deliveries/s Magpie |")
+            L.append("|---:|---:|---:|---:|---:|")
+            for c in ps["cases"]:
+                m = c["median_msgs_per_sec"]
+                L.append(f"| {c['subscribers']} | {fmt(m['candidate'], 'rps')} | "
+                         f"{fmt(m['reference'], 'rps')} | {fmt_ratio(c['ratio'])} | "
+                         f"{fmt(m['candidate'] * c['subscribers'], 'rps')} |")
+            L.append(f"| **geomean** | | | {fmt_ratio(ps['geomean_ratio'])} | |")
+            L.append("")
+            L.append(f"Load: `{ps['pubload_example']}` (bench/pubload.cc; end to end: until every "
+                     "subscriber has every message).")
+        else:
+            L.append(ps["status"])
+        L.append("")
     mc = report.get("memcached")
     if mc:
         L.append("## memcached protocol")
@@ -1561,6 +1625,8 @@ def main():
             report["memory"] = memory_section(args, fleet, workdir)
         if "collections-memory" in sections:
             report["collections_memory"] = collections_memory_section(args, fleet, workdir)
+        if "pubsub" in sections:
+            report["pubsub"] = pubsub_section(args, fleet, workdir)
         if "memcached" in sections:
             report["memcached"] = memcached_section(args, fleet, workdir)
         if "scripting" in sections:

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Runs every examples/seeds/*.py against a fresh Magpie server.
+"""Runs every examples/seeds/*.py and examples/*/demo.py against a fresh Magpie server.
 
 Starts <repo>/build/magpie-server (or $MAGPIE_BIN) on a free port with
 --save '', runs each seed example with REDIS_URL pointing at it, prints one
@@ -75,6 +75,7 @@ def main():
         print("run_all: server binary not found: %s (run `make build`)" % BIN)
         return 2
     scripts = sorted(glob.glob(os.path.join(HERE, "seeds", "*.py")))
+    scripts += sorted(glob.glob(os.path.join(HERE, "*", "demo.py")))
     log = tempfile.NamedTemporaryFile(prefix="magpie-examples-", suffix=".log", delete=False)
     proc, port = start_server(log)
     if proc is None:

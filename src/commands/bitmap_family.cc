@@ -50,8 +50,9 @@ size_t GrowthCapacity(size_t len) { return len < 1024 * 1024 ? len * 2 : len + 1
 
 // The string at the locked key, ready for a bit write that reaches byte
 // `last_byte`: created zero-filled when missing, zero-extended when shorter.
-// Replies WRONGTYPE and returns nullptr for a non-string key.
-Entry* StringForBitWrite(CommandContext& c, KeyLock& k, uint64_t last_byte) {
+// Replies WRONGTYPE and returns nullptr for a non-string key. *grew says
+// whether it was created or extended.
+Entry* StringForBitWrite(CommandContext& c, KeyLock& k, uint64_t last_byte, bool* grew) {
   Entry* e = LookupWrite(k.shard, k.ref, c.now_ms);
   if (e != nullptr && e->type() != ObjType::kString) {
     c.reply.Error(err::kWrongType);
@@ -70,6 +71,7 @@ Entry* StringForBitWrite(CommandContext& c, KeyLock& k, uint64_t last_byte) {
       e = grown;
     }
   }
+  *grew = need > old_len;
   if (need > old_len) {
     memset(e->mutable_str() + old_len, 0, need - old_len);
     e->set_str_len(need);
@@ -87,12 +89,14 @@ void SetBit(CommandContext& c) {
   auto on = ParseInt64(c.arg(3));
   if (!on || (*on & ~1) != 0) return c.reply.Error(kBitValueError);
   KeyLock k(c.db(), c.arg(1));
-  Entry* e = StringForBitWrite(c, k, *offset >> 3);
+  bool grew;
+  Entry* e = StringForBitWrite(c, k, *offset >> 3, &grew);
   if (e == nullptr) return;
   auto* byte = reinterpret_cast<uint8_t*>(e->mutable_str()) + (*offset >> 3);
   int shift = 7 - static_cast<int>(*offset & 7);
   int old = (*byte >> shift) & 1;
   *byte = static_cast<uint8_t>((*byte & ~(1 << shift)) | (*on << shift));
+  if (grew || old != *on) Notify(c, kNotifyString, "setbit", c.arg(1));
   c.reply.Int(old);
 }
 
@@ -287,7 +291,7 @@ void BitOp(CommandContext& c) {
   }
   Shard& dest_shard = locks.shard(0);
   if (maxlen == 0) {
-    dest_shard.Erase(locks.ref(0));
+    if (dest_shard.Erase(locks.ref(0))) Notify(c, kNotifyGeneric, "del", c.arg(2));
     return c.reply.Int(0);
   }
   std::string res(maxlen, '\0');
@@ -316,6 +320,7 @@ void BitOp(CommandContext& c) {
   Entry* e = Entry::NewString(c.arg(2), res, -1);
   e->set_encoding(Encoding::kRaw);
   dest_shard.Upsert(locks.ref(0), e, c.now_ms);
+  Notify(c, kNotifyString, "set", c.arg(2));
   c.reply.Int(static_cast<int64_t>(maxlen));
 }
 
@@ -482,11 +487,13 @@ void BitfieldGeneric(CommandContext& c, bool read_only_command) {
     if (e != nullptr && e->type() != ObjType::kString) return c.reply.Error(err::kWrongType);
   } else {
     if (read_only_command) return c.reply.Error("ERR BITFIELD_RO only supports the GET subcommand");
-    e = StringForBitWrite(c, k, last_bit >> 3);
+    bool grew;
+    e = StringForBitWrite(c, k, last_bit >> 3, &grew);
     if (e == nullptr) return;
   }
   c.reply.ArrayHeader(ops.size());
   for (const BitfieldOp& op : ops) RunBitfieldOp(c, op, e);
+  if (writes) Notify(c, kNotifyString, "setbit", c.arg(1));
 }
 
 void Bitfield(CommandContext& c) { BitfieldGeneric(c, false); }

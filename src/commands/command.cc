@@ -88,6 +88,7 @@ CommandRegistry::CommandRegistry() {
   RegisterTransactionFamily(*this);
   RegisterSortFamily(*this);
   RegisterScriptFamily(*this);
+  RegisterPubSubFamily(*this);
 }
 
 CommandSpec& CommandRegistry::Add(CommandSpec spec) {
@@ -117,6 +118,7 @@ const CommandSpec* CommandRegistry::Find(std::string_view lower_name) const {
 }
 
 Db& CommandContext::db() { return server.keyspace().db(conn.db()); }
+int CommandContext::db_index() const { return conn.db(); }
 
 std::string WrongArityError(const CommandSpec& spec) {
   return "ERR wrong number of arguments for '" + spec.name + "' command";

@@ -39,6 +39,8 @@ enum CommandFlag : uint32_t {
   kCmdSentinel = 1u << 16,
   kCmdMovableKeys = 1u << 17,  // keys found by parsing (LMPOP, BLMPOP, ...)
   kCmdNoMandatoryKeys = 1u << 18,
+  // Internal, not a Redis flag: allowed while a RESP2 client is subscribed.
+  kCmdSubscribedOk = 1u << 19,
 };
 
 struct CommandContext;
@@ -107,6 +109,7 @@ struct CommandContext {
   int64_t now_ms;
 
   Db& db();
+  int db_index() const;  // the connection's current database
   size_t argc() const { return args.size(); }
   std::string_view arg(size_t i) const { return args[i]; }
 };
@@ -148,5 +151,6 @@ void RegisterGeoFamily(CommandRegistry& r);
 void RegisterTransactionFamily(CommandRegistry& r);
 void RegisterSortFamily(CommandRegistry& r);
 void RegisterScriptFamily(CommandRegistry& r);
+void RegisterPubSubFamily(CommandRegistry& r);
 
 }  // namespace magpie

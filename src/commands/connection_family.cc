@@ -4,6 +4,7 @@
 
 #include "commands/command.h"
 #include "commands/helpers.h"
+#include "pubsub/tracking.h"
 #include "server/blocking.h"
 #include "server/connection.h"
 #include "server/server.h"
@@ -17,6 +18,12 @@ constexpr const char* kServerVersion = "7.0.15";
 
 void Ping(CommandContext& c) {
   if (c.argc() > 2) return c.reply.Error(WrongArityError(c.spec));
+  if (c.conn.resp() == 2 && c.conn.subscribed()) {
+    // A subscribed RESP2 client reads every reply as a message frame.
+    c.reply.ArrayHeader(2);
+    c.reply.Bulk("pong");
+    return c.reply.Bulk(c.argc() == 2 ? c.arg(1) : "");
+  }
   if (c.argc() == 2) return c.reply.Bulk(c.arg(1));
   c.reply.Simple("PONG");
 }
@@ -169,18 +176,23 @@ void ClientInfo(CommandContext& c) {
   c.reply.Verbatim(line + "\n");
 }
 
+bool ValidClientType(std::string_view t) {
+  return t == "normal" || t == "master" || t == "replica" || t == "slave" || t == "pubsub";
+}
+
+// A client's type for CLIENT LIST/KILL TYPE (registry mutex held).
+std::string_view ClientType(const Connection& conn) {
+  return conn.IsPubSubType() ? "pubsub" : "normal";
+}
+
 // CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id ...]
 void ClientList(CommandContext& c) {
   std::vector<uint64_t> ids;
-  bool type_filter = false, type_matches_normal = true;
+  std::string type;
   for (size_t i = 2; i < c.argc(); ++i) {
     if (EqualsIgnoreCase(c.arg(i), "type") && i + 1 < c.argc()) {
-      std::string t = ToLower(c.arg(++i));
-      if (t != "normal" && t != "master" && t != "replica" && t != "slave" && t != "pubsub") {
-        return c.reply.Error("ERR Unknown client type '" + CStr(c.arg(i)) + "'");
-      }
-      type_filter = true;
-      type_matches_normal = t == "normal";
+      type = ToLower(c.arg(++i));
+      if (!ValidClientType(type)) return c.reply.Error("ERR Unknown client type '" + CStr(c.arg(i)) + "'");
     } else if (EqualsIgnoreCase(c.arg(i), "id") && i + 1 < c.argc()) {
       for (++i; i < c.argc(); ++i) {
         auto id = ParseInt64(c.arg(i));
@@ -195,7 +207,7 @@ void ClientList(CommandContext& c) {
   {
     std::lock_guard<std::mutex> lk(c.server.registry_mu());
     for (const auto& [id, conn] : c.server.clients()) {
-      if (type_filter && !type_matches_normal) continue;
+      if (!type.empty() && type != ClientType(*conn)) continue;
       if (!ids.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
       lines.emplace_back(id, conn->InfoLine(c.now_ms));
     }
@@ -212,7 +224,8 @@ void ClientKill(CommandContext& c) {
   bool old_form = c.argc() == 3;
   std::string addr, laddr, user;
   uint64_t id = 0;
-  bool skipme = true, has_type = false, type_normal = true;
+  bool skipme = true;
+  std::string type;
   int64_t maxage = 0;
   if (old_form) {
     addr = c.arg(2);
@@ -232,12 +245,8 @@ void ClientKill(CommandContext& c) {
       } else if (EqualsIgnoreCase(opt, "user")) {
         user = val;
       } else if (EqualsIgnoreCase(opt, "type")) {
-        std::string t = ToLower(val);
-        if (t != "normal" && t != "master" && t != "replica" && t != "slave" && t != "pubsub") {
-          return c.reply.Error("ERR Unknown client type '" + CStr(val) + "'");
-        }
-        has_type = true;
-        type_normal = t == "normal";
+        type = ToLower(val);
+        if (!ValidClientType(type)) return c.reply.Error("ERR Unknown client type '" + CStr(val) + "'");
       } else if (EqualsIgnoreCase(opt, "skipme")) {
         if (EqualsIgnoreCase(val, "yes")) {
           skipme = true;
@@ -263,7 +272,7 @@ void ClientKill(CommandContext& c) {
       if (!addr.empty() && conn->addr() != addr) continue;
       if (!laddr.empty() && conn->laddr() != laddr) continue;
       if (!user.empty() && user != "default") continue;
-      if (has_type && !type_normal) continue;
+      if (!type.empty() && type != ClientType(*conn)) continue;
       if (maxage > 0 && (c.now_ms - conn->created_ms()) / 1000 < maxage) continue;
       if (skipme && conn == &c.conn) continue;
       victims.emplace_back(conn, &conn->worker());
@@ -358,9 +367,160 @@ void ClientUnblock(CommandContext& c) {
   c.reply.Int(*id > 0 && UnblockClient(static_cast<uint64_t>(*id), error) ? 1 : 0);
 }
 
+// Whether two BCAST prefixes overlap (one starts the other).
+bool PrefixesOverlap(std::string_view a, std::string_view b) {
+  size_t n = std::min(a.size(), b.size());
+  return a.substr(0, n) == b.substr(0, n);
+}
+
+// Redis's check that a client's BCAST prefixes never overlap.
+bool CheckPrefixes(CommandContext& c, const std::vector<std::string>& existing,
+                   const std::vector<std::string>& added) {
+  for (size_t i = 0; i < added.size(); ++i) {
+    for (const std::string& e : existing) {
+      if (PrefixesOverlap(added[i], e)) {
+        c.reply.Error("ERR Prefix '" + added[i] + "' overlaps with an existing prefix '" + e +
+                      "'. Prefixes for a single client must not overlap.");
+        return false;
+      }
+    }
+    for (size_t j = i + 1; j < added.size(); ++j) {
+      if (PrefixesOverlap(added[i], added[j])) {
+        c.reply.Error("ERR Prefix '" + added[i] + "' overlaps with another provided prefix '" +
+                      added[j] + "'. Prefixes for a single client must not overlap.");
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p ...] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]
+void ClientTracking(CommandContext& c) {
+  bool on = EqualsIgnoreCase(c.arg(2), "on");
+  if (!on && !EqualsIgnoreCase(c.arg(2), "off")) return c.reply.Error(err::kSyntax);
+  TrackingOptions o;
+  for (size_t i = 3; i < c.argc(); ++i) {
+    std::string_view a = c.arg(i);
+    bool more = i + 1 < c.argc();
+    if (EqualsIgnoreCase(a, "redirect") && more) {
+      auto id = IntArg(c, c.arg(++i));
+      if (!id) return;
+      o.redirect = static_cast<uint64_t>(*id);
+    } else if (EqualsIgnoreCase(a, "prefix") && more) {
+      o.prefixes.emplace_back(c.arg(++i));
+    } else if (EqualsIgnoreCase(a, "bcast")) {
+      o.bcast = true;
+    } else if (EqualsIgnoreCase(a, "optin")) {
+      o.optin = true;
+    } else if (EqualsIgnoreCase(a, "optout")) {
+      o.optout = true;
+    } else if (EqualsIgnoreCase(a, "noloop")) {
+      o.noloop = true;
+    } else {
+      return c.reply.Error(err::kSyntax);
+    }
+  }
+  Connection::Tracking& t = c.conn.tracking();
+  if (!on) {
+    c.conn.DisableTracking();
+    return c.reply.Ok();
+  }
+  if (!o.bcast && !o.prefixes.empty()) {
+    return c.reply.Error("ERR PREFIX option requires BCAST mode to be enabled");
+  }
+  if (t.on && t.options.bcast != o.bcast) {
+    return c.reply.Error(
+        "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and "
+        "then re-enabling it with a different mode.");
+  }
+  if (o.optin && o.optout) {
+    return c.reply.Error("ERR You can't specify both OPTIN mode and OPTOUT mode");
+  }
+  if (t.on && ((o.optin && t.options.optout) || (o.optout && t.options.optin))) {
+    return c.reply.Error(
+        "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and "
+        "then re-enabling it with a different mode.");
+  }
+  if (o.bcast && (o.optin || o.optout)) {
+    return c.reply.Error("ERR OPTIN and OPTOUT are not compatible with BCAST");
+  }
+  if (o.redirect != 0) {
+    std::lock_guard<std::mutex> lk(c.server.registry_mu());
+    if (c.server.clients().count(o.redirect) == 0) {
+      return c.reply.Error("ERR The client ID you want redirect to does not exist");
+    }
+  }
+  if (o.bcast && !CheckPrefixes(c, t.on ? t.options.prefixes : std::vector<std::string>{},
+                                o.prefixes)) {
+    return;
+  }
+  c.conn.EnableTracking(o);
+  c.reply.Ok();
+}
+
+// CLIENT CACHING YES|NO: whether the next command's keys are tracked.
+void ClientCaching(CommandContext& c) {
+  const Connection::Tracking& t = c.conn.tracking();
+  if (!t.on || !(t.options.optin || t.options.optout)) {
+    return c.reply.Error(
+        "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or "
+        "OPTOUT mode enabled");
+  }
+  if (EqualsIgnoreCase(c.arg(2), "yes")) {
+    if (!t.options.optin) {
+      return c.reply.Error("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+    }
+  } else if (EqualsIgnoreCase(c.arg(2), "no")) {
+    if (!t.options.optout) {
+      return c.reply.Error("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+    }
+  } else {
+    return c.reply.Error(err::kSyntax);
+  }
+  c.conn.tracking().caching = true;
+  c.reply.Ok();
+}
+
+int64_t TrackingRedirect(Connection& conn) {
+  const Connection::Tracking& t = conn.tracking();
+  return t.on ? static_cast<int64_t>(t.options.redirect) : -1;
+}
+
+void ClientGetRedir(CommandContext& c) { c.reply.Int(TrackingRedirect(c.conn)); }
+
+void ClientTrackingInfo(CommandContext& c) {
+  const Connection::Tracking& t = c.conn.tracking();
+  std::vector<const char*> flags;
+  if (!t.on) {
+    flags.push_back("off");
+  } else {
+    flags.push_back("on");
+    if (t.options.bcast) flags.push_back("bcast");
+    if (t.options.optin) flags.push_back("optin");
+    if (t.options.optin && t.caching) flags.push_back("caching-yes");
+    if (t.options.optout) flags.push_back("optout");
+    if (t.options.optout && t.caching) flags.push_back("caching-no");
+    if (t.options.noloop) flags.push_back("noloop");
+    if (c.conn.tracking_broken()) flags.push_back("broken_redirect");
+  }
+  c.reply.MapHeader(3);
+  c.reply.Bulk("flags");
+  c.reply.SetHeader(flags.size());
+  for (const char* f : flags) c.reply.Bulk(f);
+  c.reply.Bulk("redirect");
+  c.reply.Int(TrackingRedirect(c.conn));
+  c.reply.Bulk("prefixes");
+  c.reply.ArrayHeader(t.options.prefixes.size());
+  for (const std::string& p : t.options.prefixes) c.reply.Bulk(p);
+}
+
 void ClientHelp(CommandContext& c) {
   static const char* kLines[] = {
       "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "CACHING (YES|NO)",
+      "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+      "GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled.",
       "GETNAME", "    Return the name of the current connection.",
       "ID", "    Return the ID of the current connection.",
       "INFO", "    Return information about the current client connection.",
@@ -383,6 +543,9 @@ void ClientHelp(CommandContext& c) {
       "UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
       "SETINFO <option> <value>", "    Set client meta attr. Options are:",
       "    * LIB-NAME: the client lib name.", "    * LIB-VER: the client lib version.",
+      "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+      "         [OPTIN] [OPTOUT] [NOLOOP]", "    Control server assisted client side caching.",
+      "TRACKINGINFO", "    Report tracking status for the current connection.",
       "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
       "HELP", "    Print this help."};
   c.reply.ArrayHeader(std::size(kLines));
@@ -399,12 +562,12 @@ CommandSpec Cmd(const char* name, int arity, uint32_t flags, const char* since,
 void RegisterConnectionFamily(CommandRegistry& r) {
   constexpr uint32_t kLS = kCmdLoading | kCmdStale;
   constexpr uint32_t kA = kCmdAdmin | kCmdNoScript | kLS;
-  r.Add(Cmd("ping", -1, kCmdFast | kCmdSentinel, "1.0.0", "Returns the server's liveliness response.", Ping));
+  r.Add(Cmd("ping", -1, kCmdFast | kCmdSentinel | kCmdSubscribedOk, "1.0.0", "Returns the server's liveliness response.", Ping));
   r.Add(Cmd("echo", 2, kCmdFast, "1.0.0", "Returns the given string.", Echo));
   r.Add(Cmd("auth", -2, kCmdNoScript | kLS | kCmdFast | kCmdNoAuth | kCmdSentinel | kCmdAllowBusy, "1.0.0", "Authenticates the connection.", Auth));
   r.Add(Cmd("hello", -1, kCmdNoScript | kLS | kCmdFast | kCmdNoAuth | kCmdSentinel | kCmdAllowBusy, "6.0.0", "Handshakes with the Redis server.", Hello));
   r.Add(Cmd("quit", -1, kCmdNoScript | kLS | kCmdFast | kCmdNoAuth | kCmdAllowBusy, "1.0.0", "Closes the connection.", Quit));
-  r.Add(Cmd("reset", 1, kCmdNoScript | kLS | kCmdFast | kCmdNoAuth | kCmdSentinel | kCmdAllowBusy, "6.2.0", "Resets the connection.", Reset));
+  r.Add(Cmd("reset", 1, kCmdNoScript | kLS | kCmdFast | kCmdNoAuth | kCmdSentinel | kCmdAllowBusy | kCmdSubscribedOk, "6.2.0", "Resets the connection.", Reset));
 
   CommandSpec& client = r.Add(Cmd("client", -2, kCmdSentinel, "2.4.0", "A container for client connection commands.", nullptr));
   r.AddSub(client, Cmd("id", 2, kCmdNoScript | kLS | kCmdSentinel, "5.0.0", "Returns the unique client ID of the connection.", ClientId));
@@ -419,6 +582,10 @@ void RegisterConnectionFamily(CommandRegistry& r) {
   r.AddSub(client, Cmd("pause", -3, kA | kCmdSentinel, "3.0.0", "Suspends commands processing.", ClientPause));
   r.AddSub(client, Cmd("unpause", 2, kA | kCmdSentinel, "6.2.0", "Resumes processing commands from paused clients.", ClientUnpause));
   r.AddSub(client, Cmd("unblock", -3, kA, "5.0.0", "Unblock a client blocked in a blocking command from a different connection", ClientUnblock));
+  r.AddSub(client, Cmd("tracking", -3, kCmdNoScript | kLS, "6.0.0", "Controls server-assisted client-side caching for the connection.", ClientTracking));
+  r.AddSub(client, Cmd("caching", 3, kCmdNoScript | kLS, "6.0.0", "Instructs the server whether to track the keys in the next request.", ClientCaching));
+  r.AddSub(client, Cmd("getredir", 2, kCmdNoScript | kLS, "6.0.0", "Returns the client ID to which the connection's tracking notifications are redirected.", ClientGetRedir));
+  r.AddSub(client, Cmd("trackinginfo", 2, kCmdNoScript | kLS, "6.2.0", "Returns information about server-assisted client-side caching for the connection.", ClientTrackingInfo));
   r.AddSub(client, Cmd("help", 2, kLS | kCmdSentinel, "5.0.0", "Returns helpful text about the different subcommands.", ClientHelp));
 }
 

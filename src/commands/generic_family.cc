@@ -25,6 +25,7 @@ void DelGeneric(CommandContext& c, bool lazy) {
     if (locks.shard(i).Find(locks.ref(i), c.now_ms) == nullptr) continue;
     Entry* e = locks.shard(i).Detach(locks.ref(i));
     lazy ? FreeEntryLazily(e) : Entry::Free(e);
+    Notify(c, kNotifyGeneric, "del", c.arg(1 + i));
     ++deleted;
   }
   c.reply.Int(deleted);
@@ -98,8 +99,10 @@ void ExpireGeneric(CommandContext& c, bool ms, bool absolute) {
   if (lt && current != -1 && when >= current) return c.reply.Int(0);
   if (when <= c.now_ms) {
     k.shard.Erase(k.ref);
+    Notify(c, kNotifyGeneric, "del", c.arg(1));
   } else {
     k.shard.SetExpire(e, k.ref, when);
+    Notify(c, kNotifyGeneric, "expire", c.arg(1));
   }
   c.reply.Int(1);
 }
@@ -127,6 +130,7 @@ void Persist(CommandContext& c) {
   Entry* e = LookupWrite(k.shard, k.ref, c.now_ms);
   if (e == nullptr || !e->has_expire()) return c.reply.Int(0);
   k.shard.SetExpire(e, k.ref, -1);
+  Notify(c, kNotifyGeneric, "persist", c.arg(1));
   c.reply.Int(1);
 }
 
@@ -217,6 +221,14 @@ void RandomKey(CommandContext& c) {
   c.reply.Null();
 }
 
+// RENAME and COPY put a new key in place of whatever the destination held:
+// Redis deletes the old one and adds the new one, so "new" fires either way.
+void ReplaceOrInsert(Shard& shard, const KeyRef& ref, Entry* old, Entry* e) {
+  if (old == nullptr) return shard.Insert(ref, e);
+  shard.Replace(old, e, ref);
+  NotifyKeyspaceEvent(kNotifyNew, "new", ref.key, shard.db_index());
+}
+
 void RenameGeneric(CommandContext& c, bool nx) {
   Db& db = c.db();
   KeysLock locks;
@@ -231,8 +243,10 @@ void RenameGeneric(CommandContext& c, bool nx) {
   src = locks.shard(0).Detach(locks.ref(0));
   Entry* moved = src->CloneAs(c.arg(2), src->has_expire() ? src->expire_ms() : -1, false);
   Entry::Free(src);
-  dst ? locks.shard(1).Replace(dst, moved, locks.ref(1)) : locks.shard(1).Insert(locks.ref(1), moved);
+  ReplaceOrInsert(locks.shard(1), locks.ref(1), dst, moved);
   SignalKeyReady(c.conn.db(), c.arg(2));
+  Notify(c, kNotifyGeneric, "rename_from", c.arg(1));
+  Notify(c, kNotifyGeneric, "rename_to", c.arg(2));
   nx ? c.reply.Int(1) : c.reply.Ok();
 }
 void Rename(CommandContext& c) { RenameGeneric(c, false); }
@@ -263,8 +277,9 @@ void Copy(CommandContext& c) {
   Entry* dst = LookupWrite(locks.shard(1), locks.ref(1), c.now_ms);
   if (dst != nullptr && !replace) return c.reply.Int(0);
   Entry* copy = src->CloneAs(c.arg(2), src->has_expire() ? src->expire_ms() : -1, true);
-  dst ? locks.shard(1).Replace(dst, copy, locks.ref(1)) : locks.shard(1).Insert(locks.ref(1), copy);
+  ReplaceOrInsert(locks.shard(1), locks.ref(1), dst, copy);
   SignalKeyReady(dst_db, c.arg(2));
+  NotifyKeyspaceEvent(kNotifyGeneric, "copy_to", c.arg(2), dst_db);
   c.reply.Int(1);
 }
 
@@ -282,6 +297,8 @@ void Move(CommandContext& c) {
   Entry* e = locks.shard(0).Detach(locks.ref(0));
   locks.shard(1).Insert(locks.ref(1), e);
   SignalKeyReady(*dst_db, c.arg(1));
+  Notify(c, kNotifyGeneric, "move_from", c.arg(1));
+  NotifyKeyspaceEvent(kNotifyGeneric, "move_to", c.arg(1), *dst_db);
   c.reply.Int(1);
 }
 

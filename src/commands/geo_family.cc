@@ -428,7 +428,9 @@ void GeoSearchGeneric(CommandContext& c, unsigned flags) {
     fits = fits && p.member.size() <= lim.value;
   }
   KeyRef ref = KeyRef::Of(c.arg(s.store));
-  StoreZSet(c, db.shard_for(ref), ref, c.arg(s.store), BuildZSet(items, lim, !fits));
+  bool search = c.spec.name.rfind("geosearch", 0) == 0;
+  StoreZSet(c, db.shard_for(ref), ref, c.arg(s.store), BuildZSet(items, lim, !fits),
+            search ? "geosearchstore" : "georadiusstore");
   c.reply.Int(static_cast<int64_t>(n));
 }
 

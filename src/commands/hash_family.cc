@@ -48,8 +48,10 @@ Entry* PurgeExpired(Shard& shard, Entry* e, const KeyRef& ref, int64_t now_ms, s
   size_t n = h->ExpireFields(now_ms, max);
   change.Done();
   LocalStats().expired_subkeys.Add(n);
+  if (n > 0) NotifyKeyspaceEvent(kNotifyHash, "hexpired", ref.key, shard.db_index());
   if (h->empty()) {
     shard.Erase(ref);
+    NotifyKeyspaceEvent(kNotifyGeneric, "del", ref.key, shard.db_index());
     return nullptr;
   }
   SyncEncoding(e);
@@ -112,6 +114,7 @@ void HSetGeneric(CommandContext& c, bool hmset) {
     for (size_t i = 2; i < c.argc(); i += 2) added += SetField(c, h, c.arg(i), c.arg(i + 1));
   }
   SyncEncoding(e);
+  Notify(c, kNotifyHash, "hset", c.arg(1));
   hmset ? c.reply.Ok() : c.reply.Int(added);
 }
 void HSet(CommandContext& c) { HSetGeneric(c, false); }
@@ -129,6 +132,7 @@ void HSetNx(CommandContext& c) {
     SetField(c, ValueOf<HashValue>(e), c.arg(2), c.arg(3));
   }
   SyncEncoding(e);
+  Notify(c, kNotifyHash, "hset", c.arg(1));
   c.reply.Int(1);
 }
 
@@ -170,8 +174,10 @@ void HDel(CommandContext& c) {
     ValueChange change(k.shard, e);
     for (size_t i = 2; i < c.argc() && !h->empty(); ++i) deleted += h->Delete(c.arg(i));
   }
+  if (deleted > 0) Notify(c, kNotifyHash, "hdel", c.arg(1));
   if (h->empty()) {
     k.shard.Erase(k.ref);
+    Notify(c, kNotifyGeneric, "del", c.arg(1));
   } else {
     SyncEncoding(e);
   }
@@ -250,6 +256,7 @@ void HIncrBy(CommandContext& c) {
     SetField(c, ValueOf<HashValue>(e), c.arg(2), std::string_view(buf, len));
   }
   SyncEncoding(e);
+  Notify(c, kNotifyHash, "hincrby", c.arg(1));
   c.reply.Int(value);
 }
 
@@ -279,6 +286,7 @@ void HIncrByFloat(CommandContext& c) {
     SetField(c, ValueOf<HashValue>(e), c.arg(2), s);
   }
   SyncEncoding(e);
+  Notify(c, kNotifyHash, "hincrbyfloat", c.arg(1));
   c.reply.Bulk(s);
 }
 
@@ -445,6 +453,7 @@ void HExpireGeneric(CommandContext& c, bool ms, bool absolute) {
   if (e == nullptr) return ReplyAllMissing(c, first);
   auto* h = ValueOf<HashValue>(e);
   c.reply.ArrayHeader(c.argc() - first);
+  bool updated = false, deleted = false;
   {
     ValueChange change(k.shard, e);
     for (size_t i = first; i < c.argc(); ++i) {
@@ -461,14 +470,21 @@ void HExpireGeneric(CommandContext& c, bool ms, bool absolute) {
         c.reply.Int(0);
       } else if (when <= c.now_ms) {
         h->Delete(c.arg(i));
+        deleted = true;
         c.reply.Int(2);
       } else {
         h->SetFieldExpire(c.arg(i), when);
+        updated = true;
         c.reply.Int(1);
       }
     }
   }
-  if (h->empty()) return static_cast<void>(k.shard.Erase(k.ref));
+  if (updated) Notify(c, kNotifyHash, "hexpire", c.arg(1));
+  if (deleted) Notify(c, kNotifyHash, "hdel", c.arg(1));
+  if (h->empty()) {
+    k.shard.Erase(k.ref);
+    return Notify(c, kNotifyGeneric, "del", c.arg(1));
+  }
   SyncEncoding(e);
   if (h->HasVolatileSubkeys()) k.shard.NoteVolatileSubkeys(k.ref.key);
 }
@@ -518,15 +534,18 @@ void HPersist(CommandContext& c) {
   if (e == nullptr) return ReplyAllMissing(c, 4);
   auto* h = ValueOf<HashValue>(e);
   c.reply.ArrayHeader(c.argc() - 4);
+  bool persisted = false;
   {
     ValueChange change(k.shard, e);
     for (size_t i = 4; i < c.argc(); ++i) {
       int64_t exp = h->FieldExpire(c.arg(i));
       if (exp >= 0) h->SetFieldExpire(c.arg(i), -1);
+      persisted = persisted || exp >= 0;
       c.reply.Int(exp >= 0 ? 1 : exp);
     }
   }
   SyncEncoding(e);
+  if (persisted) Notify(c, kNotifyHash, "hpersist", c.arg(1));
 }
 
 CommandSpec Cmd(const char* name, int arity, uint32_t flags, const char* since,

@@ -11,6 +11,7 @@
 #include "commands/command.h"
 #include "common/stats.h"
 #include "common/util.h"
+#include "pubsub/notify.h"
 #include "server/server.h"
 #include "store/db.h"
 
@@ -58,6 +59,7 @@ inline Entry* LookupRead(Shard& shard, const KeyRef& ref, int64_t now_ms) {
   Entry* e = shard.Find(ref, now_ms);
   if (e == nullptr) {
     LocalStats().keyspace_misses.Add();
+    NotifyKeyspaceEvent(kNotifyKeyMiss, "keymiss", ref.key, shard.db_index());
   } else {
     LocalStats().keyspace_hits.Add();
     e->set_lru(LruClock(now_ms));
@@ -111,6 +113,11 @@ class ValueChange {
   Entry* e_;
   size_t before_;
 };
+
+// Keyspace notification for a key of the command's current database.
+inline void Notify(CommandContext& c, int cls, std::string_view event, std::string_view key) {
+  NotifyKeyspaceEvent(cls, event, key, c.db_index());
+}
 
 // Parses an integer argument or replies with `error`.
 inline std::optional<int64_t> IntArg(CommandContext& c, std::string_view s,

@@ -82,6 +82,7 @@ void PfAdd(CommandContext& c) {
     if (updated) {
       hll::InvalidateCache(s);
       Touched(k.shard, e);
+      Notify(c, kNotifyString, "pfadd", c.arg(1));
     }
     return c.reply.Int(updated ? 1 : 0);
   }
@@ -97,6 +98,7 @@ void PfAdd(CommandContext& c) {
   if (updated && !corrupt) hll::InvalidateCache(v.data());
   // Redis keeps the registers changed before it met the corruption.
   StoreHll(k.shard, k.ref, e, c.arg(1), v);
+  if (updated && !corrupt) Notify(c, kNotifyString, "pfadd", c.arg(1));
   if (corrupt) return c.reply.Error(kCorruptHll);
   c.reply.Int(updated ? 1 : 0);
 }
@@ -161,6 +163,7 @@ void PfMerge(CommandContext& c) {
   }
   hll::InvalidateCache(v.data());
   StoreHll(locks.shard(0), locks.ref(0), e, c.arg(1), v);
+  Notify(c, kNotifyString, "pfadd", c.arg(1));
   c.reply.Ok();
 }
 

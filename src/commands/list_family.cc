@@ -53,10 +53,18 @@ void Pop(ListValue* l, bool front, F&& f) {
   front ? l->PopFront(f) : l->PopBack(f);
 }
 
-// Deletes the key once its list is empty (after the change is accounted).
-void EraseIfEmpty(Shard& shard, const KeyRef& ref, Entry* e, ValueChange& change) {
+const char* PopEvent(bool front) { return front ? "lpop" : "rpop"; }
+const char* PushEvent(bool front) { return front ? "lpush" : "rpush"; }
+
+// Deletes the key once its list is empty (after the change is accounted),
+// announcing `event` (if any) and then "del", as Redis does.
+void EraseIfEmpty(Shard& shard, const KeyRef& ref, Entry* e, ValueChange& change,
+                  const char* event = nullptr) {
   change.Done();
-  if (List(e)->empty()) shard.Erase(ref);
+  if (event != nullptr) NotifyKeyspaceEvent(kNotifyList, event, ref.key, shard.db_index());
+  if (!List(e)->empty()) return;
+  shard.Erase(ref);
+  NotifyKeyspaceEvent(kNotifyGeneric, "del", ref.key, shard.db_index());
 }
 
 // LPUSH/RPUSH/LPUSHX/RPUSHX key element [element ...]
@@ -78,6 +86,7 @@ void PushGeneric(CommandContext& c, bool front, bool only_existing) {
     for (size_t i = 2; i < c.argc(); ++i) Push(List(e), c.arg(i), front, fill);
     len = List(e)->size();
   }
+  Notify(c, kNotifyList, PushEvent(front), c.arg(1));
   SignalKeyReady(c.conn.db(), c.arg(1));
   c.reply.Int(static_cast<int64_t>(len));
 }
@@ -95,7 +104,7 @@ void PopMany(CommandContext& c, Shard& shard, const KeyRef& ref, Entry* e, bool 
   size_t n = std::min<size_t>(static_cast<size_t>(count), l->size());
   c.reply.ArrayHeader(n);
   for (size_t i = 0; i < n; ++i) Pop(l, front, [&](std::string_view v) { c.reply.Bulk(v); });
-  EraseIfEmpty(shard, ref, e, change);
+  EraseIfEmpty(shard, ref, e, change, n > 0 ? PopEvent(front) : nullptr);
 }
 
 // LPOP/RPOP key [count]
@@ -115,7 +124,7 @@ void PopGeneric(CommandContext& c, bool front) {
   if (count >= 0) return PopMany(c, k.shard, k.ref, e, front, count);
   ValueChange change(k.shard, e);
   Pop(List(e), front, [&](std::string_view v) { c.reply.Bulk(v); });
-  EraseIfEmpty(k.shard, k.ref, e, change);
+  EraseIfEmpty(k.shard, k.ref, e, change, PopEvent(front));
 }
 void LPop(CommandContext& c) { PopGeneric(c, true); }
 void RPop(CommandContext& c) { PopGeneric(c, false); }
@@ -197,6 +206,7 @@ void LSet(CommandContext& c) {
   ValueChange change(k.shard, e);
   l->Set(l->Seek(static_cast<size_t>(i)), c.arg(3), Fill(c.server));
   change.Done();
+  Notify(c, kNotifyList, "lset", c.arg(1));
   c.reply.Ok();
 }
 
@@ -225,6 +235,7 @@ void LInsert(CommandContext& c) {
   ValueChange change(k.shard, e);
   l->InsertAt(p, c.arg(4), after, Fill(c.server));
   change.Done();
+  Notify(c, kNotifyList, "linsert", c.arg(1));
   SignalKeyReady(c.conn.db(), c.arg(1));
   c.reply.Int(static_cast<int64_t>(l->size()));
 }
@@ -245,7 +256,7 @@ void LRem(CommandContext& c) {
   ValueChange change(k.shard, e);
   size_t removed = l->RemoveMatching(v, static_cast<size_t>(limit), *count < 0);
   if (removed > 0) l->Compact(Fill(c.server));
-  EraseIfEmpty(k.shard, k.ref, e, change);
+  EraseIfEmpty(k.shard, k.ref, e, change, removed > 0 ? "lrem" : nullptr);
   c.reply.Int(static_cast<int64_t>(removed));
 }
 
@@ -262,14 +273,13 @@ void LTrim(CommandContext& c) {
   ListValue* l = List(e);
   size_t first = 0, count = 0;
   ValueChange change(k.shard, e);
-  if (!ClampRange(*start, *end, l->size(), &first, &count)) {
-    change.Done();
-    k.shard.Erase(k.ref);
-    return c.reply.Ok();
+  if (ClampRange(*start, *end, l->size(), &first, &count)) {
+    l->EraseRange(first + count, l->size() - first - count);
+    l->EraseRange(0, first);
+  } else {
+    l->EraseRange(0, l->size());
   }
-  l->EraseRange(first + count, l->size() - first - count);
-  l->EraseRange(0, first);
-  change.Done();
+  EraseIfEmpty(k.shard, k.ref, e, change, "ltrim");
   c.reply.Ok();
 }
 
@@ -351,8 +361,13 @@ void MoveElement(Server& s, int db, Shard& ss, const KeyRef& sref, Entry* src, S
     ValueChange change(ds, dst);
     Push(List(dst), v, to, Fill(s));
   }
+  NotifyKeyspaceEvent(kNotifyList, PushEvent(to), dst_key, db);
+  NotifyKeyspaceEvent(kNotifyList, PopEvent(from), sref.key, db);
   Entry* left = ss.Find(sref, now_ms);
-  if (left != nullptr && List(left)->empty()) ss.Erase(sref);
+  if (left != nullptr && List(left)->empty()) {
+    ss.Erase(sref);
+    NotifyKeyspaceEvent(kNotifyGeneric, "del", sref.key, db);
+  }
   SignalKeyReady(db, dst_key);
   reply.Bulk(v);
 }
@@ -436,7 +451,7 @@ ServeResult ServePop(Server& s, BlockedClient& b, std::string_view key, ReplyBui
   } else {
     Pop(l, front, [&](std::string_view v) { reply.Bulk(v); });
   }
-  EraseIfEmpty(k.shard, k.ref, e, change);
+  EraseIfEmpty(k.shard, k.ref, e, change, PopEvent(front));
   return ServeResult::kServed;
 }
 
@@ -463,7 +478,7 @@ void BPopGeneric(CommandContext& c, bool front) {
     c.reply.ArrayHeader(2);
     c.reply.Bulk(keys[i]);
     Pop(List(e), front, [&](std::string_view v) { c.reply.Bulk(v); });
-    return EraseIfEmpty(locks.shard(i), locks.ref(i), e, change);
+    return EraseIfEmpty(locks.shard(i), locks.ref(i), e, change, PopEvent(front));
   }
   BlockOrNull(c, keys, *timeout, [front](Server& s, BlockedClient& b, std::string_view key, ReplyBuilder& r) {
     return ServePop(s, b, key, r, front, 1, false);

@@ -14,6 +14,8 @@
 
 #include "commands/command.h"
 #include "commands/helpers.h"
+#include "pubsub/pubsub.h"
+#include "pubsub/tracking.h"
 #include "server/blocking.h"
 #include "server/connection.h"
 #include "server/log.h"
@@ -110,7 +112,7 @@ void InfoClients(Server& s, std::string& out) {
   Field(out, "cluster_connections", 0);
   Field(out, "maxclients", s.config().maxclients.load());
   Field(out, "blocked_clients", static_cast<int64_t>(BlockedClientCount()));
-  Field(out, "tracking_clients", 0);
+  Field(out, "tracking_clients", GetTrackingStats().clients);
   Field(out, "clients_in_timeout_table", 0);
 }
 
@@ -174,9 +176,14 @@ void InfoStats(Server& s, std::string& out) {
   Field(out, "evicted_keys", 0);
   Field(out, "keyspace_hits", t.hits);
   Field(out, "keyspace_misses", t.misses);
-  Field(out, "pubsub_channels", 0);
-  Field(out, "pubsub_patterns", 0);
+  Field(out, "pubsub_channels", NumChannels(SubKind::kChannel));
+  Field(out, "pubsub_patterns", NumPatterns());
+  Field(out, "pubsubshard_channels", NumChannels(SubKind::kShard));
   Field(out, "total_forks", 0);
+  TrackingStats ts = GetTrackingStats();
+  Field(out, "tracking_total_keys", ts.keys);
+  Field(out, "tracking_total_items", ts.items);
+  Field(out, "tracking_total_prefixes", ts.prefixes);
   Field(out, "client_query_buffer_limit_disconnections", t.qbuf_kills);
   Field(out, "client_output_buffer_limit_disconnections", t.obuf_kills);
   uint64_t errors = 0;
@@ -651,6 +658,14 @@ void Shutdown(CommandContext& c) {
   c.server.RequestShutdown(0);
 }
 
+// MONITOR: from now on the client sees every command (server/monitor.h).
+void Monitor(CommandContext& c) {
+  if (c.conn.deny_blocking) return c.reply.Error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+  if (c.conn.is_monitor()) return;  // Redis ignores it, without a reply
+  c.conn.StartMonitor();
+  c.reply.Ok();
+}
+
 CommandSpec Cmd(const char* name, int arity, uint32_t flags, const char* cats, const char* since,
                 const char* summary, CommandHandler h) {
   return MakeCommand(name, arity, flags, {}, cats, "server", since, summary, h);
@@ -663,6 +678,7 @@ void RegisterServerFamily(CommandRegistry& r) {
   constexpr uint32_t kAdmin = kCmdAdmin | kCmdNoScript | kLS;
   r.Add(Cmd("info", -1, kLS | kCmdSentinel, "@dangerous", "1.0.0", "Returns information and statistics about the server.", Info));
   r.Add(Cmd("time", 1, kLS | kCmdFast, "", "2.6.0", "Returns the server time.", Time));
+  r.Add(Cmd("monitor", 1, kAdmin, "", "1.0.0", "Listens for all requests received by the server in real-time.", Monitor));
   r.Add(Cmd("debug", -2, kAdmin, "", "1.0.0", "A container for debugging commands.", Debug));
   r.Add(Cmd("shutdown", -1, kAdmin | kCmdNoMulti | kCmdSentinel | kCmdAllowBusy, "", "1.0.0", "Synchronously saves the database(s) to disk and shuts down the Redis server.", Shutdown));
 

@@ -54,9 +54,12 @@ Entry* InsertSet(Shard& shard, const KeyRef& ref, std::string_view key, SetValue
   return e;
 }
 
-// Deletes the key if its set was emptied (the change already reported).
+// Deletes the key if its set was emptied (the change already reported),
+// announcing "del".
 void EraseIfEmpty(Shard& shard, const KeyRef& ref, const SetValue* s) {
-  if (s->size() == 0) shard.Erase(ref);
+  if (s->size() != 0) return;
+  shard.Erase(ref);
+  NotifyKeyspaceEvent(kNotifyGeneric, "del", ref.key, shard.db_index());
 }
 
 void ReplyMembers(CommandContext& c, const SetValue* s) {
@@ -81,6 +84,7 @@ void SAdd(CommandContext& c) {
   for (size_t i = 2; i < c.argc(); ++i) added += s->Add(c.arg(i), lim) ? 1 : 0;
   e->set_encoding(s->encoding());
   change.Done();
+  if (added > 0) Notify(c, kNotifySet, "sadd", c.arg(1));
   c.reply.Int(added);
 }
 
@@ -95,6 +99,7 @@ void SRem(CommandContext& c) {
   int64_t removed = 0;
   for (size_t i = 2; i < c.argc() && s->size() > 0; ++i) removed += s->Remove(c.arg(i)) ? 1 : 0;
   change.Done();
+  if (removed > 0) Notify(c, kNotifySet, "srem", c.arg(1));
   EraseIfEmpty(k.shard, k.ref, s);
   c.reply.Int(removed);
 }
@@ -181,6 +186,7 @@ void SPop(CommandContext& c) {
   if (wrong) return;
   if (s == nullptr) return count < 0 ? c.reply.Null() : c.reply.SetHeader(0);
   if (count == 0) return c.reply.SetHeader(0);
+  Notify(c, kNotifySet, "spop", c.arg(1));
   if (count < 0) {
     char buf[SetValue::kIntBuf];
     ValueChange change(k.shard, e);
@@ -193,7 +199,7 @@ void SPop(CommandContext& c) {
   if (static_cast<uint64_t>(count) >= s->size()) {
     ReplyMembers(c, s);
     k.shard.Erase(k.ref);
-    return;
+    return Notify(c, kNotifyGeneric, "del", c.arg(1));
   }
   ValueChange change(k.shard, e);
   PopSome(c, e, s, static_cast<size_t>(count), Limits(c));
@@ -284,6 +290,7 @@ void SMove(CommandContext& c) {
     ValueChange change(locks.shard(0), src_e);
     if (!src->Remove(member)) return c.reply.Int(0);
   }
+  Notify(c, kNotifySet, "srem", c.arg(1));
   EraseIfEmpty(locks.shard(0), locks.ref(0), src);
   if (dst == nullptr) {
     dst = SetValue::ForMember(member, lim);
@@ -291,9 +298,10 @@ void SMove(CommandContext& c) {
     dst = ValueOf<SetValue>(dst_e);
   }
   ValueChange change(locks.shard(1), dst_e);
-  dst->Add(member, lim);
+  bool added = dst->Add(member, lim);
   dst_e->set_encoding(dst->encoding());
   change.Done();
+  if (added) Notify(c, kNotifySet, "sadd", c.arg(2));
   c.reply.Int(1);
 }
 
@@ -398,13 +406,15 @@ void SetOpStore(CommandContext& c, SetOp op) {
   SetValue* result = Compute(op, sets, lim);
   Shard& shard = locks.shard(0);
   if (result == nullptr) {
-    shard.Erase(locks.ref(0));
+    if (shard.Erase(locks.ref(0))) Notify(c, kNotifyGeneric, "del", c.arg(1));
     return c.reply.Int(0);
   }
   auto n = static_cast<int64_t>(result->size());
   shard.Upsert(locks.ref(0),
                Entry::NewCollection(c.arg(1), ObjType::kSet, result->encoding(), result),
                c.now_ms);
+  static const char* kEvents[] = {"sinterstore", "sunionstore", "sdiffstore"};
+  Notify(c, kNotifySet, kEvents[static_cast<int>(op)], c.arg(1));
   c.reply.Int(n);
 }
 

@@ -319,10 +319,14 @@ void StoreRows(CommandContext& c, const SortArgs& a, const std::vector<Item>& it
   Shard& shard = c.db().shard_for(ref);
   Entry* old = LookupWrite(shard, ref, c.now_ms);
   if (n == 0) {
-    if (old != nullptr) shard.Erase(ref);
+    if (old != nullptr) {
+      shard.Erase(ref);
+      Notify(c, kNotifyGeneric, "del", *a.store);
+    }
   } else {
     Entry* e = Entry::NewCollection(*a.store, ObjType::kList, Encoding::kQuicklist, l.release());
     old != nullptr ? shard.Replace(old, e, ref) : shard.Insert(ref, e);
+    Notify(c, kNotifyList, "sortstore", *a.store);
     SignalKeyReady(c.conn.db(), *a.store);
   }
   c.reply.Int(static_cast<int64_t>(n));

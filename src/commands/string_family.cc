@@ -92,6 +92,12 @@ void Get(CommandContext& c) {
 }
 
 // SET key value [NX|XX] [GET] [EX s|PX ms|EXAT t|PXAT t|KEEPTTL]
+// SET and its variants: "set", then "expire" when they gave a TTL.
+void NotifySet(CommandContext& c, std::string_view key, bool with_ttl) {
+  Notify(c, kNotifyString, "set", key);
+  if (with_ttl) Notify(c, kNotifyGeneric, "expire", key);
+}
+
 void Set(CommandContext& c) {
   bool nx = false, xx = false, get = false;
   ExpireOpt exp;
@@ -129,6 +135,7 @@ void Set(CommandContext& c) {
   } else {
     k.shard.Insert(k.ref, e);
   }
+  NotifySet(c, c.arg(1), when >= 0 && exp.kind != ExpireOpt::kKeepTtl);
   if (!get) c.reply.Ok();
 }
 
@@ -136,6 +143,7 @@ void SetNx(CommandContext& c) {
   KeyLock k(c.db(), c.arg(1));
   if (LookupWrite(k.shard, k.ref, c.now_ms) != nullptr) return c.reply.Int(0);
   k.shard.Insert(k.ref, NewValue(c.arg(1), c.arg(2), -1));
+  NotifySet(c, c.arg(1), false);
   c.reply.Int(1);
 }
 
@@ -146,6 +154,7 @@ void SetExGeneric(CommandContext& c, bool ms) {
   if (!when) return;
   KeyLock k(c.db(), c.arg(1));
   k.shard.Upsert(k.ref, NewValue(c.arg(1), c.arg(3), *when), c.now_ms);
+  NotifySet(c, c.arg(1), true);
   c.reply.Ok();
 }
 void SetEx(CommandContext& c) { SetExGeneric(c, false); }
@@ -168,10 +177,13 @@ void GetEx(CommandContext& c) {
   c.reply.Bulk(e->str());
   if (exp.kind == ExpireOpt::kAbsolute && when <= c.now_ms) {
     k.shard.Erase(k.ref);  // already in the past: delete, as Redis does
+    Notify(c, kNotifyGeneric, "del", c.arg(1));
   } else if (when >= 0) {
     k.shard.SetExpire(e, k.ref, when);
-  } else if (exp.kind == ExpireOpt::kPersist) {
+    Notify(c, kNotifyGeneric, "expire", c.arg(1));
+  } else if (exp.kind == ExpireOpt::kPersist && e->has_expire()) {
     k.shard.SetExpire(e, k.ref, -1);
+    Notify(c, kNotifyGeneric, "persist", c.arg(1));
   }
 }
 
@@ -182,6 +194,7 @@ void GetDel(CommandContext& c) {
   if (e->type() != ObjType::kString) return c.reply.Error(err::kWrongType);
   c.reply.Bulk(e->str());
   k.shard.Erase(k.ref);
+  Notify(c, kNotifyGeneric, "del", c.arg(1));
 }
 
 void GetSet(CommandContext& c) {
@@ -191,6 +204,7 @@ void GetSet(CommandContext& c) {
   old ? c.reply.Bulk(old->str()) : c.reply.Null();
   Entry* e = NewValue(c.arg(1), c.arg(2), -1);
   old ? k.shard.Replace(old, e, k.ref) : k.shard.Insert(k.ref, e);
+  NotifySet(c, c.arg(1), false);
 }
 
 void MGet(CommandContext& c) {
@@ -219,6 +233,7 @@ void MSetGeneric(CommandContext& c, bool nx) {
   }
   for (size_t i = 0; i < locks.size(); ++i) {
     locks.shard(i).Upsert(locks.ref(i), NewValue(c.arg(1 + 2 * i), c.arg(2 + 2 * i), -1), c.now_ms);
+    NotifySet(c, c.arg(1 + 2 * i), false);
   }
   nx ? c.reply.Int(1) : c.reply.Ok();
 }
@@ -256,6 +271,7 @@ void Append(CommandContext& c) {
   std::string_view add = c.arg(2);
   if (e == nullptr) {
     k.shard.Insert(k.ref, NewValue(c.arg(1), add, -1));
+    Notify(c, kNotifyString, "append", c.arg(1));
     return c.reply.Int(static_cast<int64_t>(add.size()));
   }
   if (e->type() != ObjType::kString) return c.reply.Error(err::kWrongType);
@@ -263,6 +279,7 @@ void Append(CommandContext& c) {
   if (!CheckStringLength(c, old_len + add.size())) return;
   e = ResizeString(k.shard, k.ref, e, old_len + add.size());
   memcpy(e->mutable_str() + old_len, add.data(), add.size());
+  Notify(c, kNotifyString, "append", c.arg(1));
   c.reply.Int(static_cast<int64_t>(e->str().size()));
 }
 
@@ -304,6 +321,7 @@ void IncrByGeneric(CommandContext& c, int64_t delta) {
   } else {
     k.shard.Insert(k.ref, NewValue(c.arg(1), s, -1));
   }
+  Notify(c, kNotifyString, "incrby", c.arg(1));
   c.reply.Int(value);
 }
 
@@ -340,6 +358,7 @@ void IncrByFloat(CommandContext& c) {
   Entry* n = e ? e->WithValue(s) : NewValue(c.arg(1), s, -1);
   n->set_encoding(StringEncodingFor(s) == Encoding::kRaw ? Encoding::kRaw : Encoding::kEmbStr);
   e ? k.shard.Replace(e, n, k.ref) : k.shard.Insert(k.ref, n);
+  Notify(c, kNotifyString, "incrbyfloat", c.arg(1));
   c.reply.Bulk(s);
 }
 
@@ -385,6 +404,7 @@ void SetRange(CommandContext& c) {
   e = ResizeString(k.shard, k.ref, e, new_len);
   if (static_cast<size_t>(*offset) > cur) memset(e->mutable_str() + cur, 0, static_cast<size_t>(*offset) - cur);
   memcpy(e->mutable_str() + *offset, value.data(), value.size());
+  Notify(c, kNotifyString, "setrange", c.arg(1));
   c.reply.Int(static_cast<int64_t>(new_len));
 }
 

@@ -61,6 +61,13 @@ Encoding EncodingOf(const ZSetValue* z) {
 
 bool Is(std::string_view a, const char* name) { return EqualsIgnoreCase(a, name); }
 
+// Deletes the key once its sorted set is empty, announcing "del".
+void EraseIfEmpty(Shard& shard, const KeyRef& ref, Entry* e) {
+  if (ValueOf<ZSetValue>(e)->size() != 0) return;
+  shard.Erase(ref);
+  NotifyKeyspaceEvent(kNotifyGeneric, "del", ref.key, shard.db_index());
+}
+
 // strtod over the whole C string (Redis parses range bounds this way:
 // leading spaces, "" as 0 and overflow to inf are accepted; NaN is not).
 std::optional<double> StrtodWhole(std::string_view s) {
@@ -254,6 +261,7 @@ void ZAddApply(CommandContext& c, std::string_view key,
     applied = applied || r != AddResult::kNop;
   }
   change.Done();
+  if (added > 0 || updated > 0) Notify(c, kNotifyZset, f.incr ? "zincr" : "zadd", key);
   // A client blocked in BZPOPMIN may be waiting for this key.
   if (added > 0) SignalKeyReady(c.conn.db(), key);
   if (f.incr) return applied ? c.reply.Double(last) : c.reply.Null();
@@ -369,7 +377,8 @@ void ZRem(CommandContext& c) {
   int64_t removed = 0;
   for (size_t i = 2; i < c.argc() && Z(e)->size() > 0; ++i) removed += Z(e)->Erase(c.arg(i));
   change.Done();
-  if (Z(e)->size() == 0) k.shard.Erase(k.ref);
+  if (removed > 0) Notify(c, kNotifyZset, "zrem", c.arg(1));
+  EraseIfEmpty(k.shard, k.ref, e);
   c.reply.Int(removed);
 }
 
@@ -537,15 +546,19 @@ std::unique_ptr<ZSetValue> BuildZSet(const std::vector<std::pair<std::string, do
 }
 
 void StoreZSet(CommandContext& c, Shard& shard, const KeyRef& ref, std::string_view key,
-               std::unique_ptr<ZSetValue> z) {
+               std::unique_ptr<ZSetValue> z, const char* event) {
   Entry* old = LookupWrite(shard, ref, c.now_ms);
   if (z->size() == 0) {
-    if (old != nullptr) shard.Erase(ref);
+    if (old != nullptr) {
+      shard.Erase(ref);
+      Notify(c, kNotifyGeneric, "del", key);
+    }
     return;
   }
   Encoding enc = EncodingOf(z.get());
   Entry* e = Entry::NewCollection(key, ObjType::kZSet, enc, z.release());
   old != nullptr ? shard.Replace(old, e, ref) : shard.Insert(ref, e);
+  Notify(c, kNotifyZset, event, key);
   SignalKeyReady(c.conn.db(), key);
 }
 
@@ -576,7 +589,7 @@ void ZRangeStore(CommandContext& c) {
   bool large = s.type == RangeType::kRank && items.size() > lim.entries;
   auto z = BuildZSet(items, lim, large);
   int64_t n = static_cast<int64_t>(z->size());
-  StoreZSet(c, locks.shard(0), locks.ref(0), c.arg(1), std::move(z));
+  StoreZSet(c, locks.shard(0), locks.ref(0), c.arg(1), std::move(z), "zrangestore");
   c.reply.Int(n);
 }
 
@@ -598,7 +611,13 @@ void ZRemRangeGeneric(CommandContext& c, RangeType type) {
   ValueChange change(k.shard, e);
   Z(e)->EraseRange(w.first, w.count);
   change.Done();
-  if (Z(e)->size() == 0) k.shard.Erase(k.ref);
+  if (w.count > 0) {
+    const char* event = type == RangeType::kRank    ? "zremrangebyrank"
+                        : type == RangeType::kScore ? "zremrangebyscore"
+                                                    : "zremrangebylex";
+    Notify(c, kNotifyZset, event, c.arg(1));
+  }
+  EraseIfEmpty(k.shard, k.ref, e);
   c.reply.Int(static_cast<int64_t>(w.count));
 }
 void ZRemRangeByRank(CommandContext& c) { ZRemRangeGeneric(c, RangeType::kRank); }
@@ -631,7 +650,8 @@ void PopInto(ReplyBuilder& reply, Shard& shard, const KeyRef& ref, Entry* e, siz
   ValueChange change(shard, e);
   z->EraseRange(max ? z->size() - n : 0, n);
   change.Done();
-  if (z->size() == 0) shard.Erase(ref);
+  if (n > 0) NotifyKeyspaceEvent(kNotifyZset, max ? "zpopmax" : "zpopmin", ref.key, shard.db_index());
+  EraseIfEmpty(shard, ref, e);
 }
 
 void ZPopGeneric(CommandContext& c, bool max) {
@@ -978,7 +998,9 @@ void SetOpGeneric(CommandContext& c, SetOp op, bool store) {
     bool fits = items.size() <= lim.entries;
     for (size_t i = 0; i < items.size() && fits; ++i) fits = items[i].first.size() <= lim.value;
     auto z = BuildZSet(items, lim, !fits);
-    StoreZSet(c, locks.shard(0), locks.ref(0), c.arg(1), std::move(z));
+    static const char* kEvents[] = {"zunionstore", "zinterstore", "zdiffstore"};
+    StoreZSet(c, locks.shard(0), locks.ref(0), c.arg(1), std::move(z),
+              kEvents[static_cast<int>(op)]);
     return c.reply.Int(static_cast<int64_t>(items.size()));
   }
   ReplyListHeader(c, items.size(), withscores);

@@ -38,9 +38,9 @@ void ZAddApply(CommandContext& c, std::string_view key,
 std::unique_ptr<ZSetValue> BuildZSet(const std::vector<std::pair<std::string, double>>& items,
                                      const ZLimits& lim, bool large);
 
-// Stores a result under `key` (deleting the key when it is empty); the
-// key's shard must be locked.
+// Stores a result under `key` (deleting the key when it is empty) and
+// announces `event` ("del" when it deleted); the key's shard must be locked.
 void StoreZSet(CommandContext& c, Shard& shard, const KeyRef& ref, std::string_view key,
-               std::unique_ptr<ZSetValue> z);
+               std::unique_ptr<ZSetValue> z, const char* event);
 
 }  // namespace magpie

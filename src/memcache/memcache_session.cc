@@ -91,6 +91,13 @@ Entry* FindItem(KeyLock& k, int64_t now_ms, bool* expired = nullptr) {
   return e;
 }
 
+// Keyspace notification for a memcached write (database 0), named after the
+// Redis command that does the same: "set" (and "expire" for an exptime),
+// "append", "incrby", "del", "expire".
+void McNotify(int cls, std::string_view event, std::string_view key) {
+  NotifyKeyspaceEvent(cls, event, key, 0);
+}
+
 // Makes sure the entry carries a memcached block (and so a CAS unique).
 Entry* EnsureMcMeta(KeyLock& k, Entry* e) {
   if (e->has_mc_meta()) return e;
@@ -110,6 +117,8 @@ Entry* StoreItem(KeyLock& k, Entry* old, std::string_view key, std::string_view 
   e->set_lru(static_cast<uint32_t>(now_ms / 1000));
   old ? k.shard.Replace(old, e, k.ref) : k.shard.Insert(k.ref, e);
   Count(kMcTotalItems);
+  McNotify(kNotifyString, "set", key);
+  if (expire_ms > 0) McNotify(kNotifyGeneric, "expire", key);
   return e;
 }
 
@@ -331,6 +340,7 @@ MemcacheSession::Status MemcacheSession::Storage(const Tokens& t, std::string_vi
         n->set_mc_state(0);  // a new item to memcached: not fetched, not stale
         k.shard.Replace(old, n, k.ref);
         Count(kMcTotalItems);
+        McNotify(kNotifyString, "append", key);
       }
     }
   }
@@ -391,6 +401,7 @@ void MemcacheSession::Retrieval(const Tokens& t, std::string& out) {
       // A past exptime leaves an expired item (counted by get_expired).
       int64_t when = MemcacheExpireMs(exptime, now);
       k.shard.SetExpire(e, k.ref, when == 0 ? 1 : when);
+      McNotify(kNotifyGeneric, "expire", k.ref.key);
     }
   }
   out.append("END\r\n");
@@ -417,6 +428,7 @@ void MemcacheSession::Delete(const Tokens& t, std::string& out) {
   KeyLock k(Db0(server_), t[1]);
   if (FindItem(k, NowMs()) != nullptr) {
     k.shard.Erase(k.ref);
+    McNotify(kNotifyGeneric, "del", t[1]);
     Count(kMcDeleteHits);
     Reply(out, noreply, "DELETED");
   } else {
@@ -455,6 +467,7 @@ DeltaResult ApplyDelta(KeyLock& k, Entry* e, bool incr, uint64_t delta, uint64_t
     grown->set_mc_state(0);
     k.shard.Replace(e, grown, k.ref);
   }
+  McNotify(kNotifyString, "incrby", k.ref.key);
   return DeltaResult::kOk;
 }
 
@@ -523,6 +536,7 @@ void MemcacheSession::Touch(const Tokens& t, std::string& out) {
   e->set_lru(static_cast<uint32_t>(now / 1000));
   e->set_mc_state(e->mc_state() | Entry::kMcFetched);  // memcached's touch is a fetch
   k.shard.SetExpire(e, k.ref, when == 0 ? 1 : when);
+  McNotify(kNotifyGeneric, "expire", k.ref.key);
   Reply(out, noreply, "TOUCHED");
 }
 
@@ -833,6 +847,7 @@ void MemcacheSession::MetaGet(const Tokens& t, std::string& out) {
     if (f == 'T' || (f == 'N' && vivified)) {
       int64_t when = MemcacheExpireMs(f == 'T' ? t_ttl : n_ttl, now);
       e = k.shard.SetExpire(e, k.ref, when == 0 ? 1 : when);
+      McNotify(kNotifyGeneric, "expire", k.ref.key);
     } else if (f == 'O' && long_opaque) {
       return void(out.append(kLongOpaque).append("\r\n"));
     } else {
@@ -1002,6 +1017,7 @@ void MemcacheSession::MetaDelete(const Tokens& t, std::string& out) {
       if (m.Has('T')) k.shard.SetExpire(e, k.ref, MemcacheExpireMs(ttl, now));
     } else {
       k.shard.Erase(k.ref);
+      McNotify(kNotifyGeneric, "del", k.ref.key);
     }
   }
   std::string flags;
@@ -1079,7 +1095,10 @@ void MemcacheSession::MetaArithmetic(const Tokens& t, std::string& out) {
         ttl_by_token[i] = TtlSecondsAt(expire, now);
       }
     }
-    if (changed) item = k.shard.SetExpire(item, k.ref, expire);
+    if (changed) {
+      item = k.shard.SetExpire(item, k.ref, expire);
+      McNotify(kNotifyGeneric, "expire", k.ref.key);
+    }
   }
   std::string flags;
   ReturnFlags(flags, t, 2, m, item != nullptr ? "Oktc" : "Ok", item, now, 0, &ttl_by_token,

@@ -14,6 +14,7 @@
 
 #include "common/util.h"
 #include "protocol/resp_parser.h"
+#include "pubsub/notify.h"
 #include "server/log.h"
 
 namespace magpie {
@@ -286,6 +287,26 @@ struct DirectiveTable {
       return c.save_;
     };
     t.push_back(save);
+
+    Directive nke;
+    nke.name = "notify-keyspace-events";
+    nke.mutable_at_runtime = true;
+    nke.multi_arg = false;
+    nke.set = [](Config& c, const Args& a) -> std::string {
+      int flags = 0;
+      if (!ParseNotifyFlags(a[0], &flags)) {
+        return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+      }
+      c.notify_keyspace_events.store(flags);
+      g_notify_flags.store(flags, std::memory_order_relaxed);  // what the commands read
+      return "";
+    };
+    nke.get = [](const Config& c) {
+      return NotifyFlagsToString(static_cast<int>(c.notify_keyspace_events.load()));
+    };
+    t.push_back(nke);
+    t.push_back(IntDirective("tracking-table-max-keys", &Config::tracking_table_max_keys, 0,
+                             LONG_MAX, true));
 
     Directive obl;
     obl.name = "client-output-buffer-limit";

@@ -57,6 +57,10 @@ class Config {
   std::atomic<int64_t> hll_sparse_max_bytes{3000};
   // After this many ms a running script makes other clients get -BUSY.
   std::atomic<int64_t> busy_reply_threshold{5000};
+  // notify-keyspace-events as NotifyClass bits (pubsub/notify.h).
+  std::atomic<int64_t> notify_keyspace_events{0};
+  // Most keys the client-side-caching table remembers (0: unbounded).
+  std::atomic<int64_t> tracking_table_max_keys{1000000};
   std::atomic<bool> protected_mode{true};
   std::atomic<bool> appendonly{false};
   std::atomic<bool> daemonize{false};

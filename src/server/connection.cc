@@ -9,8 +9,10 @@
 #include "commands/command.h"
 #include "common/stats.h"
 #include "common/util.h"
+#include "pubsub/pubsub.h"
 #include "server/blocking.h"
 #include "server/log.h"
+#include "server/monitor.h"
 #include "server/server.h"
 #include "server/worker.h"
 
@@ -44,6 +46,9 @@ Connection::Connection(Worker& worker, int fd, uint64_t id, std::string addr, st
 
 Connection::~Connection() {
   UnwatchAll(&watch_);
+  if (pubsub_) UnsubscribeAll(pubsub_.get());
+  if (tracking_.on) TrackingDisable(id_);
+  if (is_monitor()) RemoveMonitor(id_);
   if (blocked_) AbandonBlocked(blocked_);
   if (memcache_) server().memcache_connections().fetch_sub(1);
   close(fd_);
@@ -55,6 +60,43 @@ void Connection::set_resp(int v) {
   resp_ = v;
   resp_atomic_.store(v, std::memory_order_relaxed);
   reply_.set_resp3(v == 3);
+  if (pubsub_) pubsub_->resp3.store(v == 3, std::memory_order_relaxed);
+}
+
+PubSubClient& Connection::EnsurePubSub() {
+  if (!pubsub_) {
+    std::lock_guard<std::mutex> lk(server().registry_mu());  // InfoLine reads pubsub_
+    pubsub_ = std::make_unique<PubSubClient>(this, &worker_, id_);
+    pubsub_->resp3.store(resp_ == 3, std::memory_order_relaxed);
+  }
+  return *pubsub_;
+}
+
+int Connection::subscription_count() const {
+  if (!pubsub_) return 0;
+  return static_cast<int>(pubsub_->Count(SubKind::kChannel) + pubsub_->Count(SubKind::kPattern));
+}
+
+int Connection::shard_subscription_count() const {
+  return pubsub_ ? static_cast<int>(pubsub_->Count(SubKind::kShard)) : 0;
+}
+
+ClientClass Connection::output_class() const {
+  return subscribed() ? ClientClass::kPubSub : ClientClass::kNormal;
+}
+
+bool Connection::AppendPushed(std::string_view bytes) {
+  out_.append(bytes);
+  if (pushed_pending_) return false;
+  pushed_pending_ = true;
+  return true;
+}
+
+bool Connection::FlushPushed() {
+  pushed_pending_ = false;
+  if (!Flush()) return false;
+  if (close_after_reply_ && out_sent_ == out_.size()) return false;
+  return CheckOutputLimits();
 }
 
 void Connection::set_authenticated(bool v) {
@@ -65,6 +107,12 @@ void Connection::set_authenticated(bool v) {
 void Connection::ResetState() {
   TakeTransaction();
   UnwatchAll(&watch_);
+  if (pubsub_) UnsubscribeAll(pubsub_.get());
+  DisableTracking();
+  if (is_monitor()) {
+    RemoveMonitor(id_);
+    monitor_.store(false, std::memory_order_relaxed);
+  }
   set_db(0);
   set_resp(2);
   reply_mode_ = ReplyMode::kOn;
@@ -214,7 +262,13 @@ bool Connection::ShouldPostpone(const CommandSpec& spec) const {
 void Connection::Execute(const std::vector<std::string_view>& args) {
   ReplyMode mode_before = reply_mode_;
   size_t mark = out_.size();
+  SetTrackingCurrentClient(id_, &held_pushes_);
   Dispatch(args);
+  SetTrackingCurrentClient(0, nullptr);
+  // CLIENT CACHING applies to the next command only (all of a MULTI's).
+  if (tracking_.caching && tx_ == nullptr && !EqualsIgnoreCase(args[0], "client")) {
+    tracking_.caching = false;
+  }
   if (paused_) return;
   if (blocked_) {
     blocked_discard_reply_ = reply_mode_ == ReplyMode::kOff || reply_mode_ == ReplyMode::kSkipThis ||
@@ -229,6 +283,58 @@ void Connection::Execute(const std::vector<std::string_view>& args) {
     out_.resize(mark);
     reply_mode_ = ReplyMode::kOn;
   }
+  if (!held_pushes_.empty()) {
+    out_.append(held_pushes_);
+    held_pushes_.clear();
+  }
+}
+
+void Connection::StartMonitor() {
+  monitor_.store(true, std::memory_order_relaxed);
+  AddMonitor(id_, &worker_);
+}
+
+void Connection::EnableTracking(const TrackingOptions& o) {
+  tracking_.on = true;
+  std::vector<std::string> prefixes = std::move(tracking_.options.prefixes);
+  for (const std::string& p : o.prefixes) prefixes.push_back(p);
+  if (o.bcast && o.prefixes.empty() &&
+      std::find(prefixes.begin(), prefixes.end(), "") == prefixes.end()) {
+    prefixes.emplace_back();
+  }
+  tracking_.options = o;
+  tracking_.options.prefixes = std::move(prefixes);
+  TrackingEnable(id_, o);
+  tracking_flags_.store(kTrackOn | (o.bcast ? kTrackBcast : 0), std::memory_order_relaxed);
+  tracking_redir_.store(static_cast<int64_t>(o.redirect), std::memory_order_relaxed);
+}
+
+void Connection::DisableTracking() {
+  if (!tracking_.on) return;
+  TrackingDisable(id_);
+  tracking_ = Tracking();
+  tracking_flags_.store(0, std::memory_order_relaxed);
+  tracking_redir_.store(-1, std::memory_order_relaxed);
+}
+
+void Connection::RememberTrackedKeys(const CommandSpec& spec,
+                                     const std::vector<std::string_view>& args) {
+  const TrackingOptions& o = tracking_.options;
+  if ((o.optin && !tracking_.caching) || (o.optout && tracking_.caching)) return;
+  std::vector<std::string_view> keys;
+  int argc = static_cast<int>(args.size());
+  if (spec.flags & kCmdMovableKeys) {
+    // The read-only movable-key commands (ZUNION, SINTERCARD, ...) take
+    // "numkeys key [key ...]" first.
+    auto n = argc > 1 ? ParseInt64(args[1]) : std::nullopt;
+    for (int64_t i = 0; n && i < *n && i + 2 < argc; ++i) keys.push_back(args[static_cast<size_t>(i + 2)]);
+  } else if (spec.first_key > 0) {
+    int last = spec.last_key < 0 ? argc + spec.last_key : spec.last_key;
+    for (int i = spec.first_key; i <= last && i < argc; i += spec.step) {
+      keys.push_back(args[static_cast<size_t>(i)]);
+    }
+  }
+  TrackingRememberKeys(id_, keys);
 }
 
 void Connection::Dispatch(const std::vector<std::string_view>& args) {
@@ -285,6 +391,12 @@ void Connection::Dispatch(const std::vector<std::string_view>& args) {
     reject(err::kNoAuth, spec);
     return;
   }
+  if (resp_ == 2 && subscribed() && !(spec->flags & kCmdSubscribedOk)) {
+    return reject("ERR Can't execute '" + spec->name +
+                      "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
+                      "allowed in this context",
+                  spec);
+  }
   if (server().scripts().busy() && !(spec->flags & kCmdAllowBusy)) {
     reject(server().scripts().BusyError(), spec);
     return;
@@ -309,8 +421,12 @@ void Connection::RunHandler(const CommandSpec& spec, const std::vector<std::stri
   int64_t start = MonotonicUs();
   CommandContext ctx{server(), *this, reply, args, spec, now_ms};
   last_cmd_.store(spec.id, std::memory_order_relaxed);
+  if (tracking_.on && !tracking_.options.bcast && (spec.flags & kCmdReadOnly)) {
+    RememberTrackedKeys(spec, args);  // before the read: see pubsub/tracking.h
+  }
   spec.handler(ctx);
   int64_t elapsed = MonotonicUs() - start;
+  FeedMonitors(spec, args, db(), addr_);
 
   CommandStats& cs = worker_.command_stats()[static_cast<size_t>(spec.id)];
   cs.calls.Add();
@@ -367,14 +483,14 @@ bool Connection::Flush() {
 
 bool Connection::OverHardOutputLimit() const {
   int64_t hard = const_cast<Connection*>(this)->server().config()
-                     .obuf_limits[static_cast<int>(ClientClass::kNormal)].hard.load(std::memory_order_relaxed);
+                     .obuf_limits[static_cast<int>(output_class())].hard.load(std::memory_order_relaxed);
   return hard > 0 && static_cast<int64_t>(out_.size() - out_sent_) > hard;
 }
 
 bool Connection::CheckOutputLimits() {
   size_t pending = out_.size() - out_sent_;
   const OutputBufferLimit& lim =
-      server().config().obuf_limits[static_cast<int>(ClientClass::kNormal)];
+      server().config().obuf_limits[static_cast<int>(output_class())];
   int64_t hard = lim.hard.load(std::memory_order_relaxed);
   int64_t soft = lim.soft.load(std::memory_order_relaxed);
   bool over_hard = hard > 0 && static_cast<int64_t>(pending) > hard;
@@ -400,22 +516,47 @@ void Connection::PublishInfo() {
   qbuf_free_.store(in_.writable(), std::memory_order_relaxed);
 }
 
+bool Connection::IsPubSubType() const {
+  return pubsub_ != nullptr && (pubsub_->counts[0].load(std::memory_order_relaxed) +
+                                    pubsub_->counts[1].load(std::memory_order_relaxed) +
+                                    pubsub_->counts[2].load(std::memory_order_relaxed) >
+                                0);
+}
+
+std::string Connection::InfoFlags() const {
+  char f[8];
+  size_t n = 0;
+  if (is_monitor()) f[n++] = 'O';
+  if (IsPubSubType()) f[n++] = 'P';
+  if (multi_count_.load(std::memory_order_relaxed) >= 0) f[n++] = 'x';
+  if (blocked_flag_.load(std::memory_order_relaxed)) f[n++] = 'b';
+  int t = tracking_flags_.load(std::memory_order_relaxed);
+  if (t & kTrackOn) f[n++] = 't';
+  if (t & kTrackBroken) f[n++] = 'R';
+  if (t & kTrackBcast) f[n++] = 'B';
+  if (n == 0) f[n++] = 'N';
+  return std::string(f, n);
+}
+
 std::string Connection::InfoLine(int64_t now_ms) const {
   int cmd = last_command_id();
   std::string cmd_name = cmd < 0 ? "NULL" : const_cast<Connection*>(this)->server().commands().by_id()[static_cast<size_t>(cmd)]->name;
   size_t qbuf = query_buffer_bytes(), qfree = query_buffer_free(), obl = output_bytes();
+  int subs[3] = {0, 0, 0};
+  for (int k = 0; k < 3 && pubsub_ != nullptr; ++k) {
+    subs[k] = pubsub_->counts[k].load(std::memory_order_relaxed);
+  }
   char buf[1024];
   snprintf(buf, sizeof(buf),
-           "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=0 psub=0 "
-           "ssub=0 multi=%d qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=0 obl=%zu "
-           "oll=0 omem=%zu tot-mem=%zu events=r cmd=%s user=default redir=-1 resp=%d",
+           "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%d "
+           "psub=%d ssub=%d multi=%d qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=0 "
+           "obl=%zu oll=0 omem=%zu tot-mem=%zu events=r cmd=%s user=default redir=%lld resp=%d",
            static_cast<unsigned long long>(id_), addr_.c_str(), laddr_.c_str(), fd_, name.c_str(),
            static_cast<long long>((now_ms - created_ms_) / 1000),
-           static_cast<long long>((now_ms - last_interaction_ms()) / 1000),
-           blocked_flag_.load(std::memory_order_relaxed) ? "b"
-           : multi_count_.load(std::memory_order_relaxed) >= 0 ? "x" : "N",
-           db(), multi_count_.load(std::memory_order_relaxed), qbuf, qfree, qbuf + qfree, obl, obl, qbuf + qfree + obl + sizeof(Connection),
-           cmd_name.c_str(), resp_version());
+           static_cast<long long>((now_ms - last_interaction_ms()) / 1000), InfoFlags().c_str(),
+           db(), subs[0], subs[1], subs[2], multi_count_.load(std::memory_order_relaxed), qbuf,
+           qfree, qbuf + qfree, obl, obl, qbuf + qfree + obl + sizeof(Connection),
+           cmd_name.c_str(), static_cast<long long>(InfoRedirect()), resp_version());
   std::string line = buf;
   if (!lib_name.empty() || !lib_ver.empty()) {
     line += " lib-name=" + lib_name + " lib-ver=" + lib_ver;

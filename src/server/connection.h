@@ -18,6 +18,7 @@
 #include "memcache/memcache_session.h"
 #include "protocol/reply.h"
 #include "protocol/resp_parser.h"
+#include "pubsub/tracking.h"
 #include "store/watch.h"
 
 namespace magpie {
@@ -26,6 +27,8 @@ class Worker;
 class Server;
 struct CommandSpec;
 class BlockedClient;
+struct PubSubClient;
+enum class ClientClass;
 
 class Connection {
  public:
@@ -105,6 +108,43 @@ class Connection {
   void RunHandler(const CommandSpec& spec, const std::vector<std::string_view>& args,
                   int64_t now_ms, ReplyBuilder& reply);
 
+  // Pub/Sub (pubsub/pubsub.h): the subscriptions, created on first use.
+  PubSubClient* pubsub() { return pubsub_.get(); }
+  PubSubClient& EnsurePubSub();
+  // Channels plus patterns (the count SUBSCRIBE replies), and shard channels.
+  int subscription_count() const;
+  int shard_subscription_count() const;
+  // Any subscription: a RESP2 client may then only send (P|S)(UN)SUBSCRIBE,
+  // PING, QUIT and RESET, and the pubsub output-buffer limits apply.
+  bool subscribed() const { return subscription_count() + shard_subscription_count() > 0; }
+  ClientClass output_class() const;
+  // Bytes another client caused (a message, an invalidation), appended by
+  // the owner worker; true when the worker must flush this client later.
+  bool AppendPushed(std::string_view bytes);
+  // Writes them and applies the output limits; false if it must close.
+  bool FlushPushed();
+
+  // MONITOR (server/monitor.h): this client sees every command from now on.
+  bool is_monitor() const { return monitor_.load(std::memory_order_relaxed); }
+  void StartMonitor();
+
+  // CLIENT TRACKING state (owner worker only; pubsub/tracking.h keeps the
+  // registry side).
+  struct Tracking {
+    bool on = false;
+    TrackingOptions options;
+    bool caching = false;  // CLIENT CACHING given for the next command
+  };
+  Tracking& tracking() { return tracking_; }
+  // Applies CLIENT TRACKING ON/OFF to the registry and CLIENT LIST's view.
+  void EnableTracking(const TrackingOptions& o);
+  void DisableTracking();
+  // An invalidation found the REDIRECT client gone (registry mutex held).
+  void MarkTrackingBroken() { tracking_flags_.fetch_or(kTrackBroken, std::memory_order_relaxed); }
+  bool tracking_broken() const {
+    return (tracking_flags_.load(std::memory_order_relaxed) & kTrackBroken) != 0;
+  }
+
   // Name and library info, guarded by Server::registry_mu().
   std::string name;
   std::string lib_name;
@@ -120,6 +160,8 @@ class Connection {
   // One CLIENT LIST line (without the trailing newline). Call with the
   // registry mutex held.
   std::string InfoLine(int64_t now_ms) const;
+  // CLIENT LIST TYPE pubsub / CLIENT KILL TYPE pubsub (registry mutex held).
+  bool IsPubSubType() const;
 
   // Set by CLIENT KILL from any thread; the owner closes the connection.
   std::atomic<bool> kill_requested{false};
@@ -140,6 +182,10 @@ class Connection {
   bool Flush();
   bool CheckOutputLimits();
   void PublishInfo();
+  std::string InfoFlags() const;
+  int64_t InfoRedirect() const { return tracking_redir_.load(std::memory_order_relaxed); }
+  // Remembers the keys of a read-only command for CLIENT TRACKING.
+  void RememberTrackedKeys(const CommandSpec& spec, const std::vector<std::string_view>& args);
 
   Worker& worker_;
   int fd_;
@@ -162,6 +208,14 @@ class Connection {
   std::shared_ptr<BlockedClient> blocked_;
   std::unique_ptr<Transaction> tx_;
   WatchState watch_;
+  std::unique_ptr<PubSubClient> pubsub_;
+  Tracking tracking_;
+  std::atomic<bool> monitor_{false};
+  std::string held_pushes_;  // invalidations this client caused, sent after the reply
+  enum : int { kTrackOn = 1, kTrackBcast = 2, kTrackBroken = 4 };
+  std::atomic<int> tracking_flags_{0};      // CLIENT LIST flags t, B, R
+  std::atomic<int64_t> tracking_redir_{-1};  // CLIENT LIST redir=
+  bool pushed_pending_ = false;  // AppendPushed since the worker's last FlushPushed
   std::atomic<int> multi_count_{-1};  // CLIENT LIST multi=: queued commands, -1 outside MULTI
   std::atomic<bool> blocked_flag_{false};  // blocked(), for CLIENT LIST
   bool blocked_discard_reply_ = false;     // CLIENT REPLY OFF/SKIP applied to it

@@ -16,6 +16,7 @@
 #include "commands/command.h"
 #include "common/stats.h"
 #include "common/util.h"
+#include "pubsub/tracking.h"
 #include "server/connection.h"
 #include "server/log.h"
 #include "server/memory.h"
@@ -82,6 +83,7 @@ Server::Server(std::unique_ptr<Config> config)
       run_id_(RandomHex(40)) {
   std::random_device rd;
   SeedKeyHash((static_cast<uint64_t>(rd()) << 32) ^ rd());
+  TrackingInit(this);
 }
 
 Server::~Server() {

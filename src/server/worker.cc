@@ -10,11 +10,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include "commands/command.h"
 #include "common/util.h"
+#include "pubsub/pubsub.h"
+#include "pubsub/tracking.h"
 #include "server/connection.h"
 #include "server/log.h"
 #include "server/server.h"
@@ -119,6 +122,7 @@ void Worker::Loop() {
   constexpr int kMaxEvents = 256;
   epoll_event events[kMaxEvents];
   next_cron_us_ = MonotonicUs();
+  SetCurrentWorker(this);
   while (!server_.shutting_down()) {
     int64_t now = MonotonicUs();
     int timeout_ms = static_cast<int>(std::max<int64_t>(0, (next_cron_us_ - now + 999) / 1000));
@@ -162,6 +166,11 @@ void Worker::Loop() {
       next_cron_us_ = MonotonicUs() + 1000000 / server_.config().hz.load();
     }
     if (!paused_.empty()) ResumePaused();
+    // Messages published during this turn: one task per other worker, and
+    // one write per local subscriber.
+    TrackingFlushBroadcasts();
+    FlushOutbox(server_);
+    if (!delivered_.empty()) FlushDelivered();
   }
   std::vector<Connection*> all;
   for (auto& [id, c] : conns_) all.push_back(c);
@@ -253,7 +262,10 @@ void Worker::HandleEvent(void* tag, uint32_t events) {
   if (ok && (events & EPOLLOUT)) ok = c->OnWritable();
   if (!ok) {
     Close(c);
-  } else if (c->more_input()) {
+  } else if (c->more_input() && std::find(ready_.begin(), ready_.end(), c) == ready_.end()) {
+    // Once only: a client already queued from its epoll event and handled
+    // again in the same turn would otherwise be queued twice, and the turn
+    // would use it after the first visit closed it.
     ready_.push_back(c);
   }
 }
@@ -323,6 +335,9 @@ void Worker::Close(Connection* c) {
   for (auto& r : ready_) {
     if (r == c) r = nullptr;
   }
+  for (auto& d : delivered_) {
+    if (d == c) d = nullptr;
+  }
   epoll_ctl(epfd_, EPOLL_CTL_DEL, c->fd(), nullptr);
   server_.Unregister(c);
   LOG_VERBOSE("Client closed connection id=%llu addr=%s", static_cast<unsigned long long>(c->id()),
@@ -343,6 +358,23 @@ void Worker::RunTasks() {
     if (c->kill_requested.load()) doomed.push_back(c);
   }
   for (Connection* c : doomed) Close(c);
+}
+
+void Worker::DeliverLocal(Connection* c, std::string_view bytes) {
+  if (c->AppendPushed(bytes)) delivered_.push_back(c);
+}
+
+void Worker::DeliverLocal(uint64_t client_id, std::string_view bytes) {
+  auto it = conns_.find(client_id);
+  if (it != conns_.end()) DeliverLocal(it->second, bytes);
+}
+
+void Worker::FlushDelivered() {
+  std::vector<Connection*> list;
+  list.swap(delivered_);
+  for (Connection* c : list) {
+    if (c != nullptr && !c->FlushPushed()) Close(c);
+  }
 }
 
 Worker::TimerId Worker::AddTimer(int64_t when_us, std::function<void()> fn) {
@@ -419,7 +451,8 @@ void Worker::Cron() {
   for (auto& [id, c] : conns_) {
     if (c->kill_requested.load()) {
       doomed.push_back(c);
-    } else if (timeout > 0 && !c->paused() && !c->blocked() && now_ms - c->last_interaction_ms() > timeout * 1000) {
+    } else if (timeout > 0 && !c->paused() && !c->blocked() && !c->subscribed() &&
+               now_ms - c->last_interaction_ms() > timeout * 1000) {  // subscribers wait, as in Redis
       LOG_VERBOSE("Closing idle client id=%llu", static_cast<unsigned long long>(c->id()));
       doomed.push_back(c);
     }

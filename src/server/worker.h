@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -54,6 +55,11 @@ class Worker {
   void AddPaused(Connection* c) { paused_.push_back(c); }
   // Closes a connection owned by this worker (on this thread).
   void Close(Connection* c);
+  // Appends pushed bytes (a pubsub message, an invalidation) to a client of
+  // this worker, found by pointer or by id (it may be gone); the worker
+  // flushes it at the end of the loop turn. Owner thread only.
+  void DeliverLocal(Connection* c, std::string_view bytes);
+  void DeliverLocal(uint64_t client_id, std::string_view bytes);
 
   // One-shot timers on this worker's loop (blocking-command timeouts).
   // Owner thread only. A timer runs at monotonic time when_us or just after.
@@ -89,6 +95,8 @@ class Worker {
   void ResumePaused();
   void RunTimers();
   void CloseDeferred();
+  // Writes what DeliverLocal appended; closes clients over their limits.
+  void FlushDelivered();
 
   Server& server_;
   int index_;
@@ -98,6 +106,7 @@ class Worker {
   std::unordered_map<uint64_t, Connection*> conns_;
   std::vector<Connection*> paused_;
   std::vector<Connection*> ready_;  // connections with input left to read
+  std::vector<Connection*> delivered_;  // connections DeliverLocal appended to
   std::vector<CommandStats> cmd_stats_;
   std::mutex errors_mu_;
   std::unordered_map<std::string, uint64_t> error_counts_;

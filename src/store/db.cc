@@ -1,7 +1,5 @@
 #include "store/db.h"
 
-#include "store/watch.h"
-
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -11,6 +9,8 @@
 
 #include "common/stats.h"
 #include "common/util.h"
+#include "pubsub/notify.h"
+#include "pubsub/tracking.h"
 #include "store/watch.h"
 #include "types/value.h"
 
@@ -60,10 +60,11 @@ void Shard::AddBytes(const Entry* e, bool add) {
 }
 
 void Shard::DeleteExpired(Entry* e, const KeyRef& k) {
-  TouchWatchedKey(db_index_, k.key, true);
+  KeyChanged(k.key, true);
   table_.Remove(k.key, k.hash);
   RemoveVolatile(e);
   AddBytes(e, false);
+  NotifyKeyspaceEvent(kNotifyExpired, "expired", k.key, db_index_);  // k.key may live in e
   Entry::Free(e);
   UpdateCounts();
   LocalStats().expired_keys.Add();
@@ -95,7 +96,8 @@ void Shard::Insert(const KeyRef& k, Entry* e) {
     }
   }
   table_.Insert(e, k.hash);
-  TouchWatchedKey(db_index_, k.key);
+  KeyChanged(k.key);
+  NotifyKeyspaceEvent(kNotifyNew, "new", k.key, db_index_);
   if (e->has_expire()) AddVolatile(e);
   if (e->is_collection() && e->value() && e->value()->HasVolatileSubkeys()) {
     NoteVolatileSubkeys(k.key);
@@ -110,7 +112,7 @@ void Shard::Replace(Entry* old_e, Entry* new_e, const KeyRef& k) {
 
 void Shard::ReplaceCounted(Entry* old_e, size_t old_bytes, Entry* new_e, const KeyRef& k) {
   table_.Replace(old_e, new_e, k.hash);
-  TouchWatchedKey(db_index_, k.key);
+  KeyChanged(k.key);
   if (old_e->has_expire()) RemoveVolatile(old_e);
   if (new_e->has_expire()) AddVolatile(new_e);
   if (new_e->is_collection() && new_e->value() && new_e->value()->HasVolatileSubkeys()) {
@@ -124,10 +126,15 @@ void Shard::ReplaceCounted(Entry* old_e, size_t old_bytes, Entry* new_e, const K
 
 void Shard::Modified(Entry* e) {
   e->BumpCas();
-  TouchWatchedKey(db_index_, e->key());
+  KeyChanged(e->key());
 }
 
-void Shard::NoteModified(std::string_view key) { TouchWatchedKey(db_index_, key); }
+void Shard::NoteModified(std::string_view key) { KeyChanged(key); }
+
+void Shard::KeyChanged(std::string_view key, bool expiry) {
+  TouchWatchedKey(db_index_, key, expiry);
+  TrackingInvalidateKey(key);
+}
 
 void Shard::AdjustBytes(size_t before, size_t after) {
   size_t cur = bytes_.load(std::memory_order_relaxed);
@@ -146,7 +153,7 @@ void Shard::Upsert(const KeyRef& k, Entry* e, int64_t now_ms) {
 Entry* Shard::Detach(const KeyRef& k) {
   Entry* e = table_.Remove(k.key, k.hash);
   if (e != nullptr) {
-    TouchWatchedKey(db_index_, k.key);
+    KeyChanged(k.key);
     if (e->has_expire()) RemoveVolatile(e);
     AddBytes(e, false);
     UpdateCounts();
@@ -163,7 +170,7 @@ bool Shard::Erase(const KeyRef& k) {
 Entry* Shard::SetExpire(Entry* e, const KeyRef& k, int64_t expire_ms) {
   if (expire_ms >= 0 && e->has_expire()) {
     e->set_expire_ms(expire_ms);
-    TouchWatchedKey(db_index_, k.key);
+    KeyChanged(k.key);
     return e;
   }
   if (expire_ms < 0 && !e->has_expire()) return e;
@@ -370,6 +377,7 @@ void FlushDatabases(Keyspace& ks, int first, int last, bool async) {
   for (int d = first; d <= last; ++d) {
     for (uint32_t s = 0; s < kNumShards; ++s) ks.db(d).shard(s).TakeAll(&(*detached)[i++]);
   }
+  TrackingInvalidateAll();  // as Redis: every tracking client, whatever the databases
   set.Unlock();
   auto free_all = [detached] {
     for (Table& t : *detached) FreeTable(&t);

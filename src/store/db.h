@@ -61,6 +61,7 @@ class Shard {
   ShardMutex& mu() { return mu_; }
   // The database this shard belongs to (for WATCH).
   void set_db_index(int db) { db_index_ = db; }
+  int db_index() const { return db_index_; }
 
   // A value changed in place (APPEND, SETBIT, an in-place INCR...): gives
   // it a new memcached CAS and tells its WATCHers. Requires mu() held.
@@ -132,6 +133,9 @@ class Shard {
   void RemoveVolatile(Entry* e);
   void UpdateCounts();
   void DeleteExpired(Entry* e, const KeyRef& k);
+  // Every change to a key: WATCHers are marked dirty and CLIENT TRACKING
+  // readers invalidated (`expiry`: the change is an expired key's removal).
+  void KeyChanged(std::string_view key, bool expiry = false);
   void AddBytes(const Entry* e, bool add);
   // Replace() of an entry that counted `old_bytes` (its value may have
   // moved to `new_e` already).

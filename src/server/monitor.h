@@ -1,0 +1,37 @@
+// MONITOR: clients that see every command the server runs.
+//
+// Each command, after it ran (so EXEC's queued commands come before
+// "exec"), is formatted once as Redis's line
+//   +<unix seconds>.<micros> [<db> <client addr>] "arg" "arg" ...
+// and delivered to every monitor through the pubsub delivery path
+// (pubsub/pubsub.h), so monitors on other workers get the lines of each
+// worker in order. Admin commands are not shown and AUTH/HELLO passwords
+// are redacted, as in Redis. Cost with no monitor: one relaxed load.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace magpie {
+
+class Worker;
+struct CommandSpec;
+
+void AddMonitor(uint64_t client_id, Worker* w);
+void RemoveMonitor(uint64_t client_id);
+size_t MonitorCount();
+
+extern std::atomic<int> g_monitors;
+void FeedMonitorsSlow(const CommandSpec& spec, const std::vector<std::string_view>& args, int db,
+                      std::string_view addr);
+inline void FeedMonitors(const CommandSpec& spec, const std::vector<std::string_view>& args,
+                         int db, std::string_view addr) {
+  if (g_monitors.load(std::memory_order_relaxed) > 0) FeedMonitorsSlow(spec, args, db, addr);
+}
+
+// Redis's quoting of one argument in a MONITOR line (sdscatrepr).
+void AppendQuoted(std::string* out, std::string_view s);
+
+}  // namespace magpie
