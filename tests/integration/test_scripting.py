@@ -711,3 +711,31 @@ def test_function_restore_errors_match_redis(server, redis_ref):
         ["FUNCTION", "DUMP"],
     ]
     run_cases(server.port, redis_ref.port, cases, 2)
+
+
+def test_scripts_notify_publish_and_track_like_redis(server, redis_ref):
+    """Writes inside a script emit keyspace events, redis.call('publish')
+    delivers, and keys a script reads are tracked for its caller."""
+    def session(port):
+        out = []
+        a, b, c = RawConn(port), RawConn(port), RawConn(port)
+        try:
+            a.cmd("FLUSHALL")
+            a.cmd("CONFIG", "SET", "notify-keyspace-events", "KEA")
+            out.append(b.cmd("SUBSCRIBE", "__keyevent@0__:set", "ch"))
+            out.append(b.read_reply())
+            out.append(a.cmd("EVAL", "redis.call('set', KEYS[1], 'v') "
+                             "return redis.call('publish', 'ch', 'hello')", "1", "sk"))
+            out.append(b.read_reply())
+            out.append(b.read_reply())
+            c.cmd("HELLO", "3")
+            out.append(c.cmd("CLIENT", "TRACKING", "on"))
+            out.append(c.cmd("EVAL", "return redis.call('get', KEYS[1])", "1", "sk"))
+            out.append(a.cmd("SET", "sk", "w"))
+            out.append(c.read_reply())
+            a.cmd("CONFIG", "SET", "notify-keyspace-events", "")
+        finally:
+            for x in (a, b, c):
+                x.close()
+        return out
+    assert session(server.port) == session(redis_ref.port)
