@@ -13,6 +13,7 @@
 #include "server/log.h"
 #include "server/server.h"
 #include "server/worker.h"
+#include "store/evict.h"
 
 namespace magpie {
 
@@ -284,6 +285,9 @@ void Connection::Dispatch(const std::vector<std::string_view>& args) {
   if (!authenticated_ && !(spec->flags & kCmdNoAuth)) {
     reject(err::kNoAuth, spec);
     return;
+  }
+  if ((spec->flags & kCmdDenyOom) && !EnsureMemory(server().keyspace(), NowMs())) {
+    return reject(kOomError, spec);
   }
   if (tx_ != nullptr && key != "exec" && key != "discard" && key != "multi" && key != "watch" &&
       key != "reset") {

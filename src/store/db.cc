@@ -57,12 +57,14 @@ void Shard::AddBytes(const Entry* e, bool add) {
   size_t n = e->AllocatedSize();
   size_t cur = bytes_.load(std::memory_order_relaxed);
   bytes_.store(add ? cur + n : cur - n, std::memory_order_relaxed);
+  AddTrackedBytes(add ? static_cast<int64_t>(n) : -static_cast<int64_t>(n));
 }
 
 void Shard::DeleteExpired(Entry* e, const KeyRef& k) {
   TouchWatchedKey(db_index_, k.key, true);
   table_.Remove(k.key, k.hash);
   RemoveVolatile(e);
+  if (s3_) s3_->Forget(e);
   AddBytes(e, false);
   Entry::Free(e);
   UpdateCounts();
@@ -97,6 +99,8 @@ void Shard::Insert(const KeyRef& k, Entry* e) {
   table_.Insert(e, k.hash);
   TouchWatchedKey(db_index_, k.key);
   if (e->has_expire()) AddVolatile(e);
+  SyncEviction();
+  if (s3_ && S3Eligible(e)) s3_->Add(e, k.hash, table_);
   if (e->is_collection() && e->value() && e->value()->HasVolatileSubkeys()) {
     NoteVolatileSubkeys(k.key);
   }
@@ -116,6 +120,11 @@ void Shard::ReplaceCounted(Entry* old_e, size_t old_bytes, Entry* new_e, const K
   if (new_e->is_collection() && new_e->value() && new_e->value()->HasVolatileSubkeys()) {
     NoteVolatileSubkeys(k.key);
   }
+  CarryAccess(old_e, new_e);
+  SyncEviction();
+  if (s3_ && (new_e->evict_bits() & S3Fifo::kQueueMask) == 0 && S3Eligible(new_e)) {
+    s3_->Add(new_e, k.hash, table_);
+  }
   AdjustBytes(old_bytes, 0);
   AddBytes(new_e, true);
   Entry::Free(old_e);
@@ -132,6 +141,7 @@ void Shard::NoteModified(std::string_view key) { TouchWatchedKey(db_index_, key)
 void Shard::AdjustBytes(size_t before, size_t after) {
   size_t cur = bytes_.load(std::memory_order_relaxed);
   bytes_.store(cur + after - before, std::memory_order_relaxed);
+  AddTrackedBytes(static_cast<int64_t>(after) - static_cast<int64_t>(before));
 }
 
 void Shard::Upsert(const KeyRef& k, Entry* e, int64_t now_ms) {
@@ -148,6 +158,7 @@ Entry* Shard::Detach(const KeyRef& k) {
   if (e != nullptr) {
     TouchWatchedKey(db_index_, k.key);
     if (e->has_expire()) RemoveVolatile(e);
+    if (s3_) s3_->Forget(e);
     AddBytes(e, false);
     UpdateCounts();
   }
@@ -249,7 +260,9 @@ Entry* Shard::RandomEntry(int64_t now_ms) {
 
 void Shard::TakeAll(Table* out) {
   out->Swap(table_);
+  AddTrackedBytes(-static_cast<int64_t>(bytes_.load(std::memory_order_relaxed)));
   bytes_.store(0, std::memory_order_relaxed);
+  if (s3_) s3_->Clear();
   volatile_.clear();
   volatile_.shrink_to_fit();
   subkey_keys_.clear();
@@ -263,8 +276,53 @@ void Shard::SwapContents(Shard& other) {
   other.bytes_.store(mine, std::memory_order_relaxed);
   volatile_.swap(other.volatile_);
   subkey_keys_.swap(other.subkey_keys_);
+  s3_.swap(other.s3_);
+  std::swap(evict_epoch_, other.evict_epoch_);
+  std::swap(volatile_s3_, other.volatile_s3_);
   UpdateCounts();
   other.UpdateCounts();
+}
+
+void Shard::ResyncEviction() {
+  evict_epoch_ = g_eviction.policy_epoch.load(std::memory_order_relaxed);
+  EvictionPolicy p = CurrentPolicy();
+  if (!IsS3Fifo(p)) {
+    s3_.reset();
+    return;
+  }
+  // Keys already present are taken as established: they start in main.
+  s3_ = std::make_unique<S3Fifo>();
+  volatile_s3_ = IsVolatile(p);
+  table_.ForEach([this](Entry* e) {
+    e->set_evict_bits(0);
+    if (S3Eligible(e)) s3_->Adopt(e, HashKey(e->key()));
+  });
+}
+
+size_t Shard::Sample(Entry** out, size_t n, bool volatile_only) {
+  size_t got = 0;
+  for (size_t i = 0; i < n; ++i) {
+    Entry* e = volatile_only ? RandomVolatile() : table_.Random(NextRandom());
+    if (e == nullptr) break;
+    out[got++] = e;
+  }
+  return got;
+}
+
+Entry* Shard::RandomVolatile() {
+  if (volatile_.empty()) return nullptr;
+  return volatile_[NextRandom() % volatile_.size()];
+}
+
+Entry* Shard::S3Victim(bool volatile_only) {
+  SyncEviction();
+  return s3_ ? s3_->Victim(table_, volatile_only) : nullptr;
+}
+
+void Shard::Evict(Entry* e) {
+  KeyRef k{e->key(), HashKey(e->key()), 0};
+  FreeEntryLazily(Detach(k));
+  LocalStats().evicted_keys.Add();
 }
 
 size_t Db::size() const {
