@@ -678,9 +678,10 @@ void MemoryStatsCmd(CommandContext& c) {
   num("fragmentation.bytes", Diff(m.rss, m.allocated));
   for (const auto& [db, bytes] : r.dbs) {
     c.reply.Bulk("db." + std::to_string(db));
-    c.reply.MapHeader(2);
+    c.reply.MapHeader(3);
     num("overhead.hashtable.main", sz(bytes.first));
     num("overhead.hashtable.expires", sz(bytes.second));
+    num("overhead.hashtable.slot-to-keys", 0);
   }
 }
 

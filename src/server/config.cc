@@ -50,7 +50,7 @@ Directive AtomicIntDirective(const char* name, std::function<std::atomic<int64_t
   d.multi_arg = false;
   d.set = [=](Config& c, const Args& a) -> std::string {
     auto v = memory ? ParseMemory(a[0]) : ParseInt64(a[0]);
-    if (!v) {
+    if (!v || (memory && *v < 0)) {  // Redis reads memory values unsigned
       return memory ? "argument must be a memory value" : "argument couldn't be parsed into an integer";
     }
     if (*v < lo || *v > hi) return RangeError(lo, hi);
@@ -350,7 +350,7 @@ struct DirectiveTable {
     t.push_back(obl);
 
     t.push_back(EvictionDirective("maxmemory", &g_eviction.maxmemory, 0, LLONG_MAX, true));
-    t.push_back(EvictionDirective("maxmemory-samples", &g_eviction.samples, 1, 64));
+    t.push_back(EvictionDirective("maxmemory-samples", &g_eviction.samples, 1, INT_MAX));
     t.push_back(EvictionDirective("maxmemory-eviction-tenacity", &g_eviction.tenacity, 0, 100));
     t.push_back(EvictionDirective("lfu-log-factor", &g_eviction.lfu_log_factor, 0, INT_MAX));
     t.push_back(EvictionDirective("lfu-decay-time", &g_eviction.lfu_decay_time, 0, INT_MAX));

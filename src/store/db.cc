@@ -96,11 +96,14 @@ void Shard::Insert(const KeyRef& k, Entry* e) {
       return;
     }
   }
+  SyncEviction();  // before the insert, or the new entry would be adopted too
   table_.Insert(e, k.hash);
   TouchWatchedKey(db_index_, k.key);
   if (e->has_expire()) AddVolatile(e);
-  SyncEviction();
-  if (s3_ && S3Eligible(e)) s3_->Add(e, k.hash, table_);
+  if (s3_ && S3Eligible(e)) {
+    s3_->Add(e, k.hash, table_);
+    TrackEvictionOverhead();
+  }
   if (e->is_collection() && e->value() && e->value()->HasVolatileSubkeys()) {
     NoteVolatileSubkeys(k.key);
   }
@@ -113,6 +116,7 @@ void Shard::Replace(Entry* old_e, Entry* new_e, const KeyRef& k) {
 }
 
 void Shard::ReplaceCounted(Entry* old_e, size_t old_bytes, Entry* new_e, const KeyRef& k) {
+  SyncEviction();
   table_.Replace(old_e, new_e, k.hash);
   TouchWatchedKey(db_index_, k.key);
   if (old_e->has_expire()) RemoveVolatile(old_e);
@@ -121,9 +125,9 @@ void Shard::ReplaceCounted(Entry* old_e, size_t old_bytes, Entry* new_e, const K
     NoteVolatileSubkeys(k.key);
   }
   CarryAccess(old_e, new_e);
-  SyncEviction();
   if (s3_ && (new_e->evict_bits() & S3Fifo::kQueueMask) == 0 && S3Eligible(new_e)) {
     s3_->Add(new_e, k.hash, table_);
+    TrackEvictionOverhead();
   }
   AdjustBytes(old_bytes, 0);
   AddBytes(new_e, true);
@@ -263,6 +267,7 @@ void Shard::TakeAll(Table* out) {
   AddTrackedBytes(-static_cast<int64_t>(bytes_.load(std::memory_order_relaxed)));
   bytes_.store(0, std::memory_order_relaxed);
   if (s3_) s3_->Clear();
+  TrackEvictionOverhead();
   volatile_.clear();
   volatile_.shrink_to_fit();
   subkey_keys_.clear();
@@ -279,6 +284,7 @@ void Shard::SwapContents(Shard& other) {
   s3_.swap(other.s3_);
   std::swap(evict_epoch_, other.evict_epoch_);
   std::swap(volatile_s3_, other.volatile_s3_);
+  std::swap(s3_bytes_, other.s3_bytes_);
   UpdateCounts();
   other.UpdateCounts();
 }
@@ -288,6 +294,7 @@ void Shard::ResyncEviction() {
   EvictionPolicy p = CurrentPolicy();
   if (!IsS3Fifo(p)) {
     s3_.reset();
+    TrackEvictionOverhead();
     return;
   }
   // Keys already present are taken as established: they start in main.
@@ -297,6 +304,13 @@ void Shard::ResyncEviction() {
     e->set_evict_bits(0);
     if (S3Eligible(e)) s3_->Adopt(e, HashKey(e->key()));
   });
+  TrackEvictionOverhead();
+}
+
+void Shard::TrackEvictionOverhead() {
+  size_t now = s3_ ? s3_->MemoryUsage() : 0;
+  AddTrackedBytes(static_cast<int64_t>(now) - static_cast<int64_t>(s3_bytes_));
+  s3_bytes_ = now;
 }
 
 size_t Shard::Sample(Entry** out, size_t n, bool volatile_only) {
@@ -316,7 +330,10 @@ Entry* Shard::RandomVolatile() {
 
 Entry* Shard::S3Victim(bool volatile_only) {
   SyncEviction();
-  return s3_ ? s3_->Victim(table_, volatile_only) : nullptr;
+  if (!s3_) return nullptr;
+  Entry* e = s3_->Victim(table_, volatile_only);
+  TrackEvictionOverhead();
+  return e;
 }
 
 void Shard::Evict(Entry* e) {

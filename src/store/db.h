@@ -149,6 +149,8 @@ class Shard {
     if (evict_epoch_ != g_eviction.policy_epoch.load(std::memory_order_relaxed)) ResyncEviction();
   }
   void ResyncEviction();
+  // Keeps the S3-FIFO queues' bytes in the tracked memory (TrackedBytes).
+  void TrackEvictionOverhead();
   bool S3Eligible(const Entry* e) const {
     return !volatile_s3_ || e->has_expire();
   }
@@ -171,6 +173,7 @@ class Shard {
   std::unique_ptr<S3Fifo> s3_;  // only under an S3-FIFO policy
   bool volatile_s3_ = false;     // volatile-s3fifo: only keys with a TTL are queued
   uint64_t evict_epoch_ = 0;     // policy_epoch that s3_ follows
+  size_t s3_bytes_ = 0;          // s3_'s MemoryUsage() as last tracked
 };
 
 // While a CLIENT PAUSE is in force the dataset is frozen: expired keys read

@@ -20,12 +20,12 @@ struct PolicyRow {
 // Redis's order first (its CONFIG SET error lists them so), then Magpie's.
 constexpr PolicyRow kPolicies[] = {
     {EvictionPolicy::kVolatileLru, "volatile-lru"},
-    {EvictionPolicy::kAllKeysLru, "allkeys-lru"},
     {EvictionPolicy::kVolatileLfu, "volatile-lfu"},
-    {EvictionPolicy::kAllKeysLfu, "allkeys-lfu"},
     {EvictionPolicy::kVolatileRandom, "volatile-random"},
-    {EvictionPolicy::kAllKeysRandom, "allkeys-random"},
     {EvictionPolicy::kVolatileTtl, "volatile-ttl"},
+    {EvictionPolicy::kAllKeysLru, "allkeys-lru"},
+    {EvictionPolicy::kAllKeysLfu, "allkeys-lfu"},
+    {EvictionPolicy::kAllKeysRandom, "allkeys-random"},
     {EvictionPolicy::kNoEviction, "noeviction"},
     {EvictionPolicy::kVolatileS3Fifo, "volatile-s3fifo"},
     {EvictionPolicy::kAllKeysS3Fifo, "allkeys-s3fifo"},
