@@ -42,6 +42,12 @@ side by side on free loopback ports, then:
     of 5 commands on one random key pair, 50 connections at depth 1 and 16, through
     bench/mcload --seq (redis-benchmark sends one command per request), same alternation
     and medians; a case whose preflight gets an error or a wrong reply is skipped.
+  * eviction: bench/trace (built with Magpie) replays a Zipf(0.99) GET-then-SET-on-miss trace
+    over 1,000,000 keys (quick: 200,000) against fresh servers with the same maxmemory (10% of
+    what Redis needs for all the keys, plus 1 MB) and the same policy, and prints hit ratios:
+    allkeys-lru and allkeys-lfu on both, allkeys-s3fifo on Magpie; then a scan-heavy trace (30%
+    one-hit wonders) for LRU, LFU and S3-FIFO; then GET p99 on Magpie with 20,000 SETs/s of new
+    keys, without eviction and under eviction pressure.
 
 Prints a Markdown report and writes the same data to bench/results/latest.json.
 
@@ -90,7 +96,7 @@ LEN_CMD = {"mylist": "LLEN", "myset": "SCARD", "myhash": "HLEN", "myzset": "ZCAR
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 RESERVED_PORTS = {6379, 11211, 16379}
-SECTIONS = ["throughput", "memory", "collections-memory", "pubsub", "memcached", "scripting"]  # default: all, in this order
+SECTIONS = ["throughput", "memory", "collections-memory", "pubsub", "memcached", "scripting", "eviction"]  # default: all, in this order
 
 
 # --------------------------------------------------------------------------- utils
@@ -1271,6 +1277,123 @@ def pubsub_section(args, fleet, workdir):
         fleet.stop(ref)
 
 
+# --------------------------------------------------------------------------- eviction
+
+REDIS_BYTES_PER_KEY = 120  # Redis 7.0 used_memory per key:%07d + 32-byte value (memory section)
+
+
+def trace_bin(args):
+    return os.path.join(os.path.dirname(args.magpie), "trace")
+
+
+def trace_run(args, fleet, workdir, who, policy, maxmemory, trace_args):
+    port = free_port()
+    if who == "candidate":
+        argv = candidate_argv(args, port, ["--maxmemory", str(maxmemory),
+                                           "--maxmemory-policy", policy])
+    else:
+        argv = reference_argv(args, port) + ["--maxmemory", str(maxmemory),
+                                             "--maxmemory-policy", policy]
+    srv = fleet.add(Server(who, argv, port, workdir, args.server_cpu))
+    srv.start()
+    try:
+        out = subprocess.run([trace_bin(args)] + trace_args + ["--port", str(port)],
+                             capture_output=True, text=True, timeout=900, check=True).stdout
+        res = json.loads(out.strip().splitlines()[-1])
+        res["evicted_keys"] = info_field(port, "stats", "evicted_keys")
+        res["used_memory"] = info_field(port, "memory", "used_memory")
+        c = RespConn(port)
+        try:
+            res["dbsize"] = c.cmd("DBSIZE")
+        finally:
+            c.close()
+        return res
+    finally:
+        fleet.stop(srv)
+
+
+def eviction_section(args, fleet, workdir):
+    if not os.path.exists(trace_bin(args)):
+        return {"status": f"skipped: {trace_bin(args)} not built"}
+    keys = 200_000 if args.quick else 1_000_000
+    requests = 3 * keys
+    maxmemory = keys * REDIS_BYTES_PER_KEY // 10 + (1 << 20)
+    base = ["replay", "--keys", str(keys), "--requests", str(requests), "--warmup", str(keys)]
+    out = {"keys": keys, "requests": requests, "warmup": keys, "maxmemory": maxmemory,
+           "zipf": [], "scan": []}
+    runs = [("reference", "allkeys-lru"), ("candidate", "allkeys-lru"),
+            ("reference", "allkeys-lfu"), ("candidate", "allkeys-lfu"),
+            ("candidate", "allkeys-s3fifo")]
+    for trace, extra in (("zipf", []), ("scan", ["--scan-frac", "0.3"])):
+        for who, policy in runs:
+            if is_redis_binary(args.magpie) and "s3fifo" in policy:
+                continue
+            res = trace_run(args, fleet, workdir, who, policy, maxmemory, base + extra)
+            res.update({"who": who, "policy": policy})
+            out[trace].append(res)
+            log(f"  eviction {trace:<4} {who:<9} {policy:<15} hit ratio {res['zipf_hit_ratio']:.4f} "
+                f"(dbsize {res['dbsize']}, evicted {res['evicted_keys']}, {res['seconds']}s)")
+    # GET latency without and with eviction pressure (Magpie only, same write load).
+    seconds = "3" if args.quick else "8"
+    lat = {}
+    for label, mm in (("no_eviction", 0), ("eviction", 4 << 20)):
+        port = free_port()
+        argv = candidate_argv(args, port, ["--maxmemory", str(mm), "--maxmemory-policy", "allkeys-lru"])
+        srv = fleet.add(Server("candidate", argv, port, workdir, args.server_cpu))
+        srv.start()
+        try:
+            res = subprocess.run([trace_bin(args), "latency", "--port", str(port), "--seconds", seconds,
+                                  "--write-rate", "20000"], capture_output=True, text=True,
+                                 timeout=120, check=True).stdout
+            lat[label] = json.loads(res.strip().splitlines()[-1])
+            lat[label]["evicted_keys"] = info_field(port, "stats", "evicted_keys")
+        finally:
+            fleet.stop(srv)
+        log(f"  latency {label:<11} GET p50 {lat[label]['p50_us']} us p99 {lat[label]['p99_us']} us "
+            f"(evicted {lat[label]['evicted_keys']})")
+    lat["p99_ratio"] = ratio(lat["eviction"]["p99_us"], lat["no_eviction"]["p99_us"])
+    out["latency"] = lat
+    out["status"] = "ok"
+    return out
+
+
+def render_eviction(ev, L):
+    L.append("## Eviction quality")
+    L.append("")
+    if ev.get("status") != "ok":
+        L.append(ev.get("status", "not run"))
+        L.append("")
+        return
+    L.append(f"Zipf(0.99) GET-then-SET-on-miss over {ev['keys']:,} keys, {ev['requests']:,} requests "
+             f"(hit ratio over the last {ev['requests'] - ev['warmup']:,}), maxmemory "
+             f"{ev['maxmemory']:,} bytes on both servers (10% of what Redis needs for all keys). "
+             f"\"scan\": the same with 30% of the requests one-hit wonders; hit ratio of the Zipf keys.")
+    L.append("")
+    L.append("| trace | policy | Magpie hit ratio | Redis hit ratio | points | Magpie keys held | Redis keys held |")
+    L.append("|---|---|---:|---:|---:|---:|---:|")
+    for trace in ("zipf", "scan"):
+        rows = {(r["who"], r["policy"]): r for r in ev[trace]}
+        best_ref = max((r["zipf_hit_ratio"] for r in ev[trace] if r["who"] == "reference"), default=None)
+        for policy in ("allkeys-lru", "allkeys-lfu", "allkeys-s3fifo"):
+            c, r = rows.get(("candidate", policy)), rows.get(("reference", policy))
+            if c is None:
+                continue
+            ref_hr = r["zipf_hit_ratio"] if r else best_ref
+            label = "" if r else " (vs Redis's best)"
+            hr = c["zipf_hit_ratio"]
+            ref_cell = "n/a" if ref_hr is None else f"{ref_hr:.4f}"
+            points = "" if ref_hr is None else f"{100 * (hr - ref_hr):+.1f}"
+            ref_keys = f"{r['dbsize']:,}" if r else ""
+            L.append(f"| {trace} | {policy}{label} | {hr:.4f} | {ref_cell} | {points} | "
+                     f"{c['dbsize']:,} | {ref_keys} |")
+    lat = ev["latency"]
+    L.append("")
+    L.append(f"GET latency on Magpie (one client, 10,000 hot keys) while another writes 20,000 new keys/s: "
+             f"p99 {lat['no_eviction']['p99_us']} us without eviction, {lat['eviction']['p99_us']} us "
+             f"under eviction pressure ({lat['eviction']['evicted_keys']:,} keys evicted); "
+             f"ratio {fmt_ratio(lat['p99_ratio'])} (target <= 1.5x).")
+    L.append("")
+
 # --------------------------------------------------------------------------- report
 
 def fmt(x, key=None):
@@ -1502,6 +1625,8 @@ def render(report):
         else:
             L.append(sc["status"])
         L.append("")
+    if report.get("eviction"):
+        render_eviction(report["eviction"], L)
     if tp:
         L.append("## Exact commands")
         L.append("")
@@ -1631,6 +1756,8 @@ def main():
             report["memcached"] = memcached_section(args, fleet, workdir)
         if "scripting" in sections:
             report["scripting"] = scripting_section(args, fleet, workdir)
+        if "eviction" in sections:
+            report["eviction"] = eviction_section(args, fleet, workdir)
     except KeyboardInterrupt:
         log(f"interrupted; stopping servers (server logs kept in {workdir})")
         return 130

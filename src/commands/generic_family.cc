@@ -311,18 +311,27 @@ void ObjectEncoding(CommandContext& c) {
 
 void ObjectFreq(CommandContext& c) {
   KeyLock k(c.db(), c.arg(2));
-  if (k.shard.Find(k.ref, c.now_ms) == nullptr) return c.reply.Null();
-  c.reply.Error(
-      "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that "
-      "when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+  Entry* e = k.shard.Find(k.ref, c.now_ms);
+  if (e == nullptr) return c.reply.Null();
+  if (!IsLfu(CurrentPolicy())) {
+    return c.reply.Error(
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+        "that when switching between policies at runtime LRU and LFU data will take some time to "
+        "adjust.");
+  }
+  c.reply.Int(LfuCounter(e, c.now_ms));
 }
 
 void ObjectIdleTime(CommandContext& c) {
   KeyLock k(c.db(), c.arg(2));
   Entry* e = k.shard.Find(k.ref, c.now_ms);
   if (e == nullptr) return c.reply.Null();
-  int64_t idle = c.now_ms / 1000 - static_cast<int64_t>(e->lru());
-  c.reply.Int(idle < 0 ? 0 : idle);
+  if (IsLfu(CurrentPolicy())) {
+    return c.reply.Error(
+        "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
+        "switching between policies at runtime LRU and LFU data will take some time to adjust.");
+  }
+  c.reply.Int(IdleSeconds(e, c.now_ms));
 }
 
 void ObjectRefCount(CommandContext& c) {

@@ -52,9 +52,8 @@ class KeysLock {
   ShardSet set_;
 };
 
-inline uint32_t LruClock(int64_t now_ms) { return static_cast<uint32_t>(now_ms / 1000); }
-
-// Lookup for reading: counts keyspace hits/misses and touches the LRU clock.
+// Lookup for reading: counts keyspace hits/misses and records the access for
+// the eviction policy.
 inline Entry* LookupRead(Shard& shard, const KeyRef& ref, int64_t now_ms) {
   Entry* e = shard.Find(ref, now_ms);
   if (e == nullptr) {
@@ -62,7 +61,7 @@ inline Entry* LookupRead(Shard& shard, const KeyRef& ref, int64_t now_ms) {
     NotifyKeyspaceEvent(kNotifyKeyMiss, "keymiss", ref.key, shard.db_index());
   } else {
     LocalStats().keyspace_hits.Add();
-    e->set_lru(LruClock(now_ms));
+    TouchEntry(e, now_ms);
   }
   return e;
 }
@@ -70,7 +69,7 @@ inline Entry* LookupRead(Shard& shard, const KeyRef& ref, int64_t now_ms) {
 // Lookup for writing: no hit/miss accounting.
 inline Entry* LookupWrite(Shard& shard, const KeyRef& ref, int64_t now_ms) {
   Entry* e = shard.Find(ref, now_ms);
-  if (e != nullptr) e->set_lru(LruClock(now_ms));
+  if (e != nullptr) TouchEntry(e, now_ms);
   return e;
 }
 

@@ -26,6 +26,7 @@
 #include "server/connection.h"
 #include "server/server.h"
 #include "server/worker.h"
+#include "store/evict.h"
 
 namespace magpie {
 
@@ -54,16 +55,26 @@ bool SplitKeys(CommandContext& c, std::string_view not_int, std::vector<std::str
   return true;
 }
 
-// Locks what the script's scope says, runs `body`, releases.
+// Locks what the script's scope says, runs `body`, releases. `allow_oom`:
+// the script's allow-oom flag.
 template <typename Body>
 void WithScriptLocks(CommandContext& c, LearnedScope& learned,
-                     const std::vector<std::string_view>& keys, bool read_only, Body body) {
+                     const std::vector<std::string_view>& keys, bool read_only, bool allow_oom,
+                     Body body) {
   ScriptRun run;
   run.server = &c.server;
   run.conn = &c.conn;
   run.now_ms = c.now_ms;
   run.read_only = read_only;
   run.start_db = c.conn.db();
+  // Like any command, make room first (before taking any lock; inside EXEC
+  // the locks are already held, so only look).
+  if (!allow_oom && g_eviction.maxmemory.load(std::memory_order_relaxed) > 0) {
+    run.oom = TransactionHold::active()
+                  ? UsedMemoryEstimate() >
+                        static_cast<size_t>(g_eviction.maxmemory.load(std::memory_order_relaxed))
+                  : !EnsureMemory(c.server.keyspace(), c.now_ms);
+  }
   run.command = &c.args;
   run.busy.start_ms = c.now_ms;
   Keyspace& ks = c.server.keyspace();
@@ -119,7 +130,8 @@ void EvalGeneric(CommandContext& c, bool by_sha, bool ro) {
     return c.reply.Error(kRoWithWriteFlag);
   }
   bool read_only = ro || (script->shebang && (script->flags & kScriptNoWrites));
-  WithScriptLocks(c, script->learned, keys, read_only, [&](ScriptRun& run) {
+  bool allow_oom = script->shebang && (script->flags & kScriptAllowOom);
+  WithScriptLocks(c, script->learned, keys, read_only, allow_oom, [&](ScriptRun& run) {
     run.compat_mode = !script->shebang;
     vm.RunEval(run, *script, keys, argv, c.reply);
   });
@@ -139,7 +151,7 @@ void FcallGeneric(CommandContext& c, bool ro) {
   if (!SplitKeys(c, "ERR Bad number of keys provided", &keys, &argv)) return;
   if (ro && !(fn->flags & kScriptNoWrites)) return c.reply.Error(kRoWithWriteFlag);
   bool read_only = ro || (fn->flags & kScriptNoWrites);
-  WithScriptLocks(c, fn->learned, keys, read_only,
+  WithScriptLocks(c, fn->learned, keys, read_only, (fn->flags & kScriptAllowOom) != 0,
                   [&](ScriptRun& run) { vm.RunFunction(run, *fn, keys, argv, c.reply); });
 }
 

@@ -52,7 +52,7 @@ std::string Fixed2(double v) {
 struct Totals {
   uint64_t hits = 0, misses = 0, expired = 0, stale = 0, samples = 0, commands = 0, conns = 0,
            rejected = 0, in = 0, out = 0, errors = 0, qbuf_kills = 0, obuf_kills = 0;
-  uint64_t expired_subkeys = 0;
+  uint64_t expired_subkeys = 0, evicted = 0;
 };
 
 Totals SumStats() {
@@ -61,6 +61,7 @@ Totals SumStats() {
     t.hits += s.keyspace_hits.Get();
     t.misses += s.keyspace_misses.Get();
     t.expired += s.expired_keys.Get();
+    t.evicted += s.evicted_keys.Get();
     t.expired_subkeys += s.expired_subkeys.Get();
     t.stale += s.expired_stale_samples.Get();
     t.samples += s.expire_samples.Get();
@@ -116,9 +117,50 @@ void InfoClients(Server& s, std::string& out) {
   Field(out, "clients_in_timeout_table", 0);
 }
 
+// What INFO memory and MEMORY STATS report, gathered once.
+struct MemoryReport {
+  MemoryStats m;
+  size_t dataset = 0;         // entries and their values
+  size_t slot_bytes = 0;      // hash table slot arrays
+  size_t expires_bytes = 0;   // volatile-key arrays
+  size_t evict_bytes = 0;     // S3-FIFO queues
+  size_t keys = 0;
+  std::vector<std::pair<int, std::pair<size_t, size_t>>> dbs;  // db -> (table, expires) bytes
+  size_t overhead() const { return m.allocated > dataset ? m.allocated - dataset : 0; }
+};
+
+MemoryReport GatherMemory(Server& s) {
+  MemoryReport r;
+  r.m = ReadMemoryStats();
+  Keyspace& space = s.keyspace();
+  for (int i = 0; i < space.count(); ++i) {
+    Db& db = space.db(i);
+    size_t table = 0, expires = 0;
+    for (uint32_t j = 0; j < kNumShards; ++j) {
+      Shard& shard = db.shard(j);
+      std::lock_guard<ShardMutex> lk(shard.mu());
+      table += shard.table().SlotBytes();
+      expires += shard.expires() * sizeof(void*);
+      r.evict_bytes += shard.EvictionOverhead();
+    }
+    r.dataset += db.bytes();
+    r.slot_bytes += table;
+    r.expires_bytes += expires;
+    r.keys += db.size();
+    if (db.size() > 0) r.dbs.push_back({i, {table, expires}});
+  }
+  return r;
+}
+
+std::string Ratio2(size_t a, size_t b) {
+  return Fixed2(b ? static_cast<double>(a) / static_cast<double>(b) : 0);
+}
+
+int64_t Diff(size_t a, size_t b) { return static_cast<int64_t>(a) - static_cast<int64_t>(b); }
+
 void InfoMemory(Server& s, std::string& out) {
-  MemoryStats m = ReadMemoryStats();
-  size_t dataset = 0;
+  MemoryReport r = GatherMemory(s);
+  const MemoryStats& m = r.m;
   out += "# Memory\r\n";
   Field(out, "used_memory", m.allocated);
   Field(out, "used_memory_human", BytesToHuman(m.allocated));
@@ -128,9 +170,12 @@ void InfoMemory(Server& s, std::string& out) {
   Field(out, "used_memory_peak_human", BytesToHuman(m.peak));
   Field(out, "used_memory_peak_perc",
         Fixed2(m.peak ? 100.0 * static_cast<double>(m.allocated) / static_cast<double>(m.peak) : 100) + "%");
-  Keyspace& space = s.keyspace();
-  for (int i = 0; i < space.count(); ++i) dataset += space.db(i).bytes();
-  Field(out, "used_memory_dataset", dataset);
+  Field(out, "used_memory_overhead", r.overhead());
+  Field(out, "used_memory_startup", m.startup);
+  Field(out, "used_memory_dataset", r.dataset);
+  size_t net = m.allocated > m.startup ? m.allocated - m.startup : 0;
+  Field(out, "used_memory_dataset_perc",
+        Fixed2(net ? 100.0 * static_cast<double>(std::min(r.dataset, net)) / static_cast<double>(net) : 0) + "%");
   Field(out, "allocator_allocated", m.allocated);
   Field(out, "allocator_active", m.active);
   Field(out, "allocator_resident", m.resident);
@@ -138,15 +183,48 @@ void InfoMemory(Server& s, std::string& out) {
   uint64_t total = static_cast<uint64_t>(pages) * static_cast<uint64_t>(page);
   Field(out, "total_system_memory", total);
   Field(out, "total_system_memory_human", BytesToHuman(total));
-  Field(out, "maxmemory", 0);
-  Field(out, "maxmemory_human", "0B");
-  Field(out, "maxmemory_policy", "noeviction");
-  double frag = m.allocated ? static_cast<double>(m.rss) / static_cast<double>(m.allocated) : 0;
-  Field(out, "allocator_frag_ratio",
-        Fixed2(m.allocated ? static_cast<double>(m.active) / static_cast<double>(m.allocated) : 0));
-  Field(out, "mem_fragmentation_ratio", Fixed2(frag));
-  Field(out, "mem_fragmentation_bytes", static_cast<int64_t>(m.rss) - static_cast<int64_t>(m.allocated));
+  // Scripting: every worker's Lua states (each worker creates its own on
+  // first use), the cached EVAL bodies and the library code.
+  ScriptRegistry& scripts = s.scripts();
+  auto vm_eval = static_cast<uint64_t>(std::max<int64_t>(0, scripts.vm_eval_bytes.load()));
+  auto vm_fn = static_cast<uint64_t>(std::max<int64_t>(0, scripts.vm_functions_bytes.load()));
+  std::shared_ptr<const FunctionSet> fns = scripts.functions();
+  uint64_t fn_bytes = scripts.function_bytes();
+  uint64_t eval_bytes = scripts.script_bytes();
+  Field(out, "used_memory_lua", vm_eval);
+  Field(out, "used_memory_vm_eval", vm_eval);
+  Field(out, "used_memory_lua_human", BytesToHuman(vm_eval));
+  Field(out, "used_memory_scripts_eval", eval_bytes);
+  Field(out, "number_of_cached_scripts", static_cast<uint64_t>(scripts.script_count()));
+  Field(out, "number_of_functions", static_cast<uint64_t>(fns->functions.size()));
+  Field(out, "number_of_libraries", static_cast<uint64_t>(fns->libraries.size()));
+  Field(out, "used_memory_vm_functions", vm_fn);
+  Field(out, "used_memory_vm_total", vm_eval + vm_fn);
+  Field(out, "used_memory_vm_total_human", BytesToHuman(vm_eval + vm_fn));
+  Field(out, "used_memory_functions", fn_bytes);
+  Field(out, "used_memory_scripts", eval_bytes + fn_bytes);
+  Field(out, "used_memory_scripts_human", BytesToHuman(eval_bytes + fn_bytes));
+  int64_t maxmemory = g_eviction.maxmemory.load();
+  Field(out, "maxmemory", maxmemory);
+  Field(out, "maxmemory_human", BytesToHuman(static_cast<uint64_t>(maxmemory)));
+  Field(out, "maxmemory_policy", PolicyName(CurrentPolicy()));
+  Field(out, "allocator_frag_ratio", Ratio2(m.active, m.allocated));
+  Field(out, "allocator_frag_bytes", Diff(m.active, m.allocated));
+  Field(out, "allocator_rss_ratio", Ratio2(m.resident, m.active));
+  Field(out, "allocator_rss_bytes", Diff(m.resident, m.active));
+  Field(out, "rss_overhead_ratio", Ratio2(m.rss, m.resident));
+  Field(out, "rss_overhead_bytes", Diff(m.rss, m.resident));
+  Field(out, "mem_fragmentation_ratio", Ratio2(m.rss, m.allocated));
+  Field(out, "mem_fragmentation_bytes", Diff(m.rss, m.allocated));
+  for (const char* f : {"mem_not_counted_for_evict", "mem_replication_backlog",
+                        "mem_total_replication_buffers", "mem_clients_slaves", "mem_clients_normal",
+                        "mem_cluster_links", "mem_aof_buffer"}) {
+    Field(out, f, 0);
+  }
   Field(out, "mem_allocator", AllocatorName());
+  Field(out, "active_defrag_running", 0);
+  Field(out, "lazyfree_pending_objects", 0);
+  Field(out, "lazyfreed_objects", 0);
 }
 
 void InfoPersistence(std::string& out) {
@@ -173,7 +251,8 @@ void InfoStats(Server& s, std::string& out) {
   Field(out, "expired_subkeys", t.expired_subkeys);
   Field(out, "expired_stale_perc",
         Fixed2(t.samples ? 100.0 * static_cast<double>(t.stale) / static_cast<double>(t.samples) : 0));
-  Field(out, "evicted_keys", 0);
+  Field(out, "evicted_keys", t.evicted);
+  Field(out, "evicted_clients", 0);
   Field(out, "keyspace_hits", t.hits);
   Field(out, "keyspace_misses", t.misses);
   Field(out, "pubsub_channels", NumChannels(SubKind::kChannel));
@@ -566,6 +645,97 @@ void MemoryUsage(CommandContext& c) {
   c.reply.Int(static_cast<int64_t>(e->AllocatedSize()));
 }
 
+// MEMORY STATS: Redis's field names, in its order.
+void MemoryStatsCmd(CommandContext& c) {
+  MemoryReport r = GatherMemory(c.server);
+  const MemoryStats& m = r.m;
+  auto pct = [](size_t a, size_t b) { return b ? 100.0 * static_cast<double>(a) / static_cast<double>(b) : 0.0; };
+  auto ratio = [](size_t a, size_t b) { return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0; };
+  size_t net = m.allocated > m.startup ? m.allocated - m.startup : 0;
+  c.reply.MapHeader(27 + r.dbs.size());
+  auto num = [&](const char* k, int64_t v) {
+    c.reply.Bulk(k);
+    c.reply.Int(v);
+  };
+  auto dbl = [&](const char* k, double v) {
+    c.reply.Bulk(k);
+    c.reply.Double(v);
+  };
+  auto sz = [](size_t v) { return static_cast<int64_t>(v); };
+  num("peak.allocated", sz(m.peak));
+  num("total.allocated", sz(m.allocated));
+  num("startup.allocated", sz(m.startup));
+  for (const char* k : {"replication.backlog", "clients.slaves", "clients.normal", "cluster.links",
+                        "aof.buffer"}) {
+    num(k, 0);
+  }
+  num("lua.caches", sz(c.server.scripts().script_bytes()));
+  num("functions.caches", sz(c.server.scripts().function_bytes()));
+  num("overhead.total", sz(r.overhead()));
+  num("keys.count", sz(r.keys));
+  num("keys.bytes-per-key", r.keys ? sz(net / r.keys) : 0);
+  num("dataset.bytes", sz(r.dataset));
+  dbl("dataset.percentage", pct(std::min(r.dataset, net), net));
+  dbl("peak.percentage", pct(m.allocated, m.peak));
+  num("allocator.allocated", sz(m.allocated));
+  num("allocator.active", sz(m.active));
+  num("allocator.resident", sz(m.resident));
+  dbl("allocator-fragmentation.ratio", ratio(m.active, m.allocated));
+  num("allocator-fragmentation.bytes", Diff(m.active, m.allocated));
+  dbl("allocator-rss.ratio", ratio(m.resident, m.active));
+  num("allocator-rss.bytes", Diff(m.resident, m.active));
+  dbl("rss-overhead.ratio", ratio(m.rss, m.resident));
+  num("rss-overhead.bytes", Diff(m.rss, m.resident));
+  dbl("fragmentation", ratio(m.rss, m.allocated));
+  num("fragmentation.bytes", Diff(m.rss, m.allocated));
+  for (const auto& [db, bytes] : r.dbs) {
+    c.reply.Bulk("db." + std::to_string(db));
+    c.reply.MapHeader(3);
+    num("overhead.hashtable.main", sz(bytes.first));
+    num("overhead.hashtable.expires", sz(bytes.second));
+    num("overhead.hashtable.slot-to-keys", 0);
+  }
+}
+
+// MEMORY DOCTOR: Redis's wording, for the conditions Magpie can see.
+void MemoryDoctor(CommandContext& c) {
+  MemoryReport r = GatherMemory(c.server);
+  const MemoryStats& m = r.m;
+  if (m.allocated < 5 * 1024 * 1024) {
+    return c.reply.Verbatim(
+        "Hi Sam, this instance is empty or is using very little memory, my issues detector can't "
+        "be used in these conditions. Please, leave for your mission on Earth and fill it with "
+        "some data. The new Sam and I will be back to our programming as soon as I finished "
+        "rebooting.");
+  }
+  std::string issues;
+  if (m.peak > m.allocated + m.allocated / 2) {
+    issues += " * Peak memory: In the past this instance used more than 150% the memory that is "
+              "currently using. The allocator is normally not able to release memory after a peak, "
+              "so you can expect to see a big fragmentation ratio, however this is actually "
+              "harmless and is only due to the memory peak, and if the Redis instance Resident Set "
+              "Size (RSS) is currently bigger than expected, the memory will be used as soon as you "
+              "fill the Redis instance with more data. If the memory peak was only occasional and "
+              "you want to try to reclaim memory, please try the MEMORY PURGE command, otherwise "
+              "the only other option is to shutdown and restart the instance.\n\n";
+  }
+  if (m.active > m.allocated && static_cast<double>(m.active) / static_cast<double>(m.allocated) > 1.1 &&
+      m.active - m.allocated > 10 * 1024 * 1024) {
+    issues += " * High allocator fragmentation: This instance has an allocator external "
+              "fragmentation greater than 1.1. This problem is usually due either to a large peak "
+              "memory (check if there is a peak memory entry above in the report) or may result "
+              "from a workload that causes the allocator to fragment memory a lot. You can try "
+              "enabling 'activedefrag' config option.\n\n";
+  }
+  if (issues.empty()) {
+    return c.reply.Verbatim(
+        "Hi Sam, I can't find any memory issue in your instance. I can only account for what "
+        "occurs on this base.");
+  }
+  c.reply.Verbatim("Sam, I detected a few issues in this Redis instance memory implants:\n\n" +
+                   issues + "I'm here to keep you safe, Sam. I want to help you.\n");
+}
+
 void MemoryPurge(CommandContext& c) {
   PurgeAllocator();
   c.reply.Ok();
@@ -575,9 +745,11 @@ void MemoryMallocStats(CommandContext& c) { c.reply.Verbatim(AllocatorStatsRepor
 
 void MemoryHelp(CommandContext& c) {
   HelpLines(c, {"MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "DOCTOR", "    Return memory problems reports.",
                 "MALLOC-STATS",
                 "    Return internal statistics report from the memory allocator.",
                 "PURGE", "    Attempt to purge dirty pages for reclamation by the allocator.",
+                "STATS", "    Return information about the memory usage of the server.",
                 "USAGE <key> [SAMPLES <count>]",
                 "    Return memory in bytes used by <key> and its value. Nested values are",
                 "    sampled up to <count> times (default: 5, 0 means sample all).",
@@ -701,6 +873,8 @@ void RegisterServerFamily(CommandRegistry& r) {
   r.AddSub(memory, MakeCommand("usage", -3, kCmdReadOnly, {2, 2, 1}, "", "server", "4.0.0", "Estimate the memory usage of a key", MemoryUsage, "O(N) where N is the number of samples."));
   r.AddSub(memory, Cmd("purge", 2, 0, "", "4.0.0", "Ask the allocator to release memory", MemoryPurge));
   r.AddSub(memory, Cmd("malloc-stats", 2, 0, "", "4.0.0", "Show allocator internal stats", MemoryMallocStats));
+  r.AddSub(memory, Cmd("stats", 2, 0, "", "4.0.0", "Show memory usage details", MemoryStatsCmd));
+  r.AddSub(memory, Cmd("doctor", 2, 0, "", "4.0.0", "Outputs memory problems report", MemoryDoctor));
   r.AddSub(memory, Cmd("help", 2, kLS, "", "4.0.0", "Show helpful text about the different subcommands", MemoryHelp));
 }
 

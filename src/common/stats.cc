@@ -33,7 +33,7 @@ void ForEachStats(const std::function<void(const ThreadStats&)>& f) {
 void ResetAllStats() {
   std::lock_guard<std::mutex> lk(g_mu);
   for (ThreadStats* s : Registry()) {
-    for (Counter* c : {&s->keyspace_hits, &s->keyspace_misses, &s->expired_keys,
+    for (Counter* c : {&s->keyspace_hits, &s->keyspace_misses, &s->expired_keys, &s->evicted_keys,
                        &s->expired_stale_samples, &s->expire_samples, &s->commands,
                        &s->connections_received, &s->rejected_connections, &s->net_input_bytes,
                        &s->net_output_bytes, &s->unexpected_error_replies,

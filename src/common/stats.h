@@ -27,6 +27,7 @@ struct ThreadStats {
   Counter keyspace_hits;
   Counter keyspace_misses;
   Counter expired_keys;
+  Counter evicted_keys;
   Counter expired_subkeys;  // hash fields deleted by field expiration
   Counter expired_stale_samples;  // active-expiry samples that were expired
   Counter expire_samples;         // active-expiry samples taken

@@ -109,12 +109,11 @@ Entry* EnsureMcMeta(KeyLock& k, Entry* e) {
 // Stores value with flags and expiry (`expire_ms` as MemcacheExpireMs);
 // returns the new item (which may already be expired).
 Entry* StoreItem(KeyLock& k, Entry* old, std::string_view key, std::string_view value,
-               uint32_t flags, int64_t expire_ms, int64_t now_ms) {
+               uint32_t flags, int64_t expire_ms) {
   // An exptime in the past stores an item that is already expired, as
   // memcached does (a later get counts it in get_expired).
   if (expire_ms == 0) expire_ms = 1;
   Entry* e = Entry::NewMemcache(key, value, expire_ms, flags);
-  e->set_lru(static_cast<uint32_t>(now_ms / 1000));
   old ? k.shard.Replace(old, e, k.ref) : k.shard.Insert(k.ref, e);
   Count(kMcTotalItems);
   McNotify(kNotifyString, "set", key);
@@ -129,6 +128,9 @@ void AppendU64(std::string& out, uint64_t v) {
 }
 
 bool NoReply(const Tokens& t) { return !t.empty() && t.back() == "noreply"; }
+
+// memcached's reply when it may not evict (-M) and memory is full.
+constexpr const char* kOutOfMemory = "SERVER_ERROR out of memory storing object";
 
 void Reply(std::string& out, bool noreply, std::string_view msg) {
   if (noreply) return;
@@ -299,24 +301,26 @@ MemcacheSession::Status MemcacheSession::Storage(const Tokens& t, std::string_vi
   const char* reply = "STORED";
   if (!chunk_ok) {
     reply = nullptr;
+  } else if (!EnsureMemory(server_.keyspace(), now)) {
+    reply = kOutOfMemory;
   } else {
     Count(kMcCmdSet);
     KeyLock k(Db0(server_), key);
     Entry* old = FindItem(k, now);
     int64_t expire_ms = MemcacheExpireMs(exptime, now);
     if (cmd == "set") {
-      StoreItem(k, old, key, value, flags, expire_ms, now);
+      StoreItem(k, old, key, value, flags, expire_ms);
     } else if (cmd == "add") {
       if (old != nullptr) {
         reply = "NOT_STORED";
       } else {
-        StoreItem(k, old, key, value, flags, expire_ms, now);
+        StoreItem(k, old, key, value, flags, expire_ms);
       }
     } else if (cmd == "replace") {
       if (old == nullptr) {
         reply = "NOT_STORED";
       } else {
-        StoreItem(k, old, key, value, flags, expire_ms, now);
+        StoreItem(k, old, key, value, flags, expire_ms);
       }
     } else if (cmd == "cas") {
       if (old == nullptr) {
@@ -327,7 +331,7 @@ MemcacheSession::Status MemcacheSession::Storage(const Tokens& t, std::string_vi
         Count(kMcCasBadval);
       } else {
         Count(kMcCasHits);
-        StoreItem(k, old, key, value, flags, expire_ms, now);
+        StoreItem(k, old, key, value, flags, expire_ms);
       }
     } else {  // append / prepend keep the item's flags and expiry
       if (old == nullptr) {
@@ -386,7 +390,7 @@ void MemcacheSession::Retrieval(const Tokens& t, std::string& out) {
     }
     Count(touch ? kMcTouchHits : kMcGetHits);
     if (with_cas) e = EnsureMcMeta(k, e);
-    e->set_lru(static_cast<uint32_t>(now / 1000));
+    TouchEntry(e, now);
     e->set_mc_state(e->mc_state() | Entry::kMcFetched);
     out.append("VALUE ").append(key).append(" ");
     AppendU64(out, e->mc_flags());
@@ -533,7 +537,7 @@ void MemcacheSession::Touch(const Tokens& t, std::string& out) {
   }
   Count(kMcTouchHits);
   int64_t when = MemcacheExpireMs(exptime, now);
-  e->set_lru(static_cast<uint32_t>(now / 1000));
+  TouchEntry(e, now);
   e->set_mc_state(e->mc_state() | Entry::kMcFetched);  // memcached's touch is a fetch
   k.shard.SetExpire(e, k.ref, when == 0 ? 1 : when);
   McNotify(kNotifyGeneric, "expire", k.ref.key);
@@ -574,10 +578,10 @@ void MemcacheSession::Stats(const Tokens& t, std::string& out) {
       out.append("RESET\r\n");
     } else if (sub == "settings") {
       Config& c = server_.config();
-      stat("maxbytes", "0");
+      stat("maxbytes", num(static_cast<uint64_t>(g_eviction.maxmemory.load())));
       stat("maxconns", num(static_cast<uint64_t>(c.maxclients.load())));
       stat("tcpport", num(static_cast<uint64_t>(server_.memcache_port())));
-      stat("evictions", "on");
+      stat("evictions", CurrentPolicy() == EvictionPolicy::kNoEviction ? "off" : "on");
       stat("num_threads", num(static_cast<uint64_t>(server_.num_workers())));
       stat("cas_enabled", "yes");
       stat("item_size_max", num(static_cast<uint64_t>(c.memcached_max_item_size.load())));
@@ -641,8 +645,10 @@ void MemcacheSession::Stats(const Tokens& t, std::string& out) {
   stat("bytes", num(server_.keyspace().db(0).bytes()));
   stat("curr_items", num(server_.keyspace().db(0).size()));
   stat("total_items", num(mc[kMcTotalItems]));
-  stat("evictions", "0");
-  stat("limit_maxbytes", "0");
+  uint64_t evicted = 0;
+  ForEachStats([&](const ThreadStats& s) { evicted += s.evicted_keys.Get(); });
+  stat("evictions", num(evicted));
+  stat("limit_maxbytes", num(static_cast<uint64_t>(g_eviction.maxmemory.load())));
   out.append("END\r\n");
 }
 
@@ -760,7 +766,7 @@ void ReturnFlags(std::string& out, const Tokens& t, size_t first, const MetaFlag
         if (e) out.append((state_before & Entry::kMcFetched) ? " h1" : " h0");
         break;
       case 'l':
-        if (e) out.append(" l").append(std::to_string(std::max<int64_t>(0, now_ms / 1000 - e->lru())));
+        if (e) out.append(" l").append(std::to_string(IdleSeconds(e, now_ms)));
         break;
       default:
         break;
@@ -823,7 +829,7 @@ void MemcacheSession::MetaGet(const Tokens& t, std::string& out) {
       return;
     }
     // Vivify: an empty item, and this client wins the right to fill it.
-    StoreItem(k, nullptr, key, "", 0, -1, now);
+    StoreItem(k, nullptr, key, "", 0, -1);
     e = FindItem(k, now);
     if (e == nullptr) return void(out.append("EN\r\n"));
     won = vivified = true;
@@ -860,7 +866,7 @@ void MemcacheSession::MetaGet(const Tokens& t, std::string& out) {
   if (won) state |= Entry::kMcWinSent;
   if (!m.Has('u')) {
     state |= Entry::kMcFetched;
-    e->set_lru(static_cast<uint32_t>(now / 1000));
+    TouchEntry(e, now);
   }
   e->set_mc_state(state);
   if (m.Has('v')) {
@@ -931,6 +937,11 @@ MemcacheSession::Status MemcacheSession::MetaSet(const Tokens& t, size_t line_le
     return Status::kDone;
   }
   std::string_view value = rest.substr(0, static_cast<size_t>(vlen));
+  if (!EnsureMemory(server_.keyspace(), now)) {
+    in.Consume(line_len + total);
+    out.append(kOutOfMemory).append("\r\n");
+    return Status::kDone;
+  }
   Count(kMcCmdSet);
   const char* code = "HD";
   KeyLock k(Db0(server_), key);
@@ -972,7 +983,7 @@ MemcacheSession::Status MemcacheSession::MetaSet(const Tokens& t, size_t line_le
     stored->set_mc_state(0);  // a new item to memcached: not fetched, not stale
     k.shard.Replace(old, stored, k.ref);
   } else {
-    stored = StoreItem(k, old, key, value, flags, expire, now);
+    stored = StoreItem(k, old, key, value, flags, expire);
   }
   if (stored != nullptr && keep_stale) stored->set_mc_state(Entry::kMcStale);
   if (stored != nullptr && m.Has('b')) stored->set_mc_state(stored->mc_state() | Entry::kMcBinaryKey);
@@ -1057,7 +1068,7 @@ void MemcacheSession::MetaArithmetic(const Tokens& t, std::string& out) {
   if (e == nullptr && m.Has('N')) {
     created = true;
     // Auto-create with the initial value; the delta is not applied.
-    StoreItem(k, nullptr, key, std::to_string(initial), 0, -1, now);
+    StoreItem(k, nullptr, key, std::to_string(initial), 0, -1);
     result = initial;
   } else if (e != nullptr && m.Has('C') && compare != 0 &&  // C0 compares nothing
              !e->str().empty() &&  // memcached rejects an empty value before comparing
@@ -1131,7 +1142,7 @@ void MemcacheSession::MetaDebug(const Tokens& t, std::string& out) {
   int64_t ttl = TtlSeconds(e, now);
   out.append("ME ").append(t[1]);
   out.append(" exp=").append(std::to_string(ttl == -1 ? -1 : -ttl));
-  out.append(" la=").append(std::to_string(std::max<int64_t>(0, now / 1000 - e->lru())));
+  out.append(" la=").append(std::to_string(IdleSeconds(e, now)));
   out.append(" cas=").append(std::to_string(e->cas()));
   out.append(" fetch=").append((e->mc_state() & Entry::kMcFetched) ? "yes" : "no");
   out.append(" cls=1 size=").append(std::to_string(59 + key.size() + e->str().size()));

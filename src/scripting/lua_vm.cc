@@ -20,6 +20,7 @@
 #include "server/server.h"
 #include "server/worker.h"
 #include "store/db.h"
+#include "store/evict.h"
 
 extern "C" int luaopen_cjson(lua_State* L);
 extern "C" int luaopen_bit(lua_State* L);
@@ -634,6 +635,9 @@ int RedisCommand(lua_State* L, bool raise) {
   if ((spec->flags & kCmdWrite) && run->read_only) {
     return fail("Write commands are not allowed from read-only scripts.");
   }
+  if ((spec->flags & kCmdDenyOom) && run->oom && !run->busy.wrote.load(std::memory_order_relaxed)) {
+    return fail("-" + std::string(kOomError));
+  }
   if (!AcquireShards(*run, *spec, args)) {
     return fail(
         "Magpie could not lock a key this script did not declare in KEYS: another client held it "
@@ -1069,9 +1073,25 @@ std::unique_ptr<LuaVm::State> NewState(bool functions) {
 }
 }  // namespace
 
-LuaVm::LuaVm(Server& server) : server_(server), eval_(NewState(false)), fn_(NewState(true)) {}
+LuaVm::LuaVm(Server& server) : server_(server), eval_(NewState(false)), fn_(NewState(true)) {
+  PublishMemory();
+}
 
-LuaVm::~LuaVm() = default;
+LuaVm::~LuaVm() {
+  server_.scripts().vm_eval_bytes.fetch_sub(eval_bytes_reported_);
+  server_.scripts().vm_functions_bytes.fetch_sub(fn_bytes_reported_);
+}
+
+void LuaVm::PublishMemory() {
+  auto bytes = [](lua_State* L) {
+    return static_cast<int64_t>(lua_gc(L, LUA_GCCOUNT, 0)) * 1024 + lua_gc(L, LUA_GCCOUNTB, 0);
+  };
+  int64_t e = bytes(eval_->L), f = bytes(fn_->L);
+  server_.scripts().vm_eval_bytes.fetch_add(e - eval_bytes_reported_, std::memory_order_relaxed);
+  server_.scripts().vm_functions_bytes.fetch_add(f - fn_bytes_reported_, std::memory_order_relaxed);
+  eval_bytes_reported_ = e;
+  fn_bytes_reported_ = f;
+}
 
 std::string LuaVm::ParseShebang(std::string_view body, bool* shebang, uint32_t* flags) {
   *shebang = false;
@@ -1223,6 +1243,8 @@ void LuaVm::Call(ScriptRun& run, State& st, int ref, bool eval, const std::strin
     ReplyFromLua(L, -1, reply, run.resp, 0);
   }
   lua_settop(L, base);
+  // Cheap (two counters); keeps INFO's Lua memory current.
+  PublishMemory();
   if (eval) {
     // Scripts must not see the last call's KEYS and ARGV.
     GetRegistry(L, &kRealGlobals);

@@ -41,6 +41,10 @@ struct ScriptRun {
   int64_t now_ms = 0;
   bool read_only = false;        // EVAL_RO, FCALL_RO or the no-writes flag
   bool compat_mode = false;      // an EVAL script without a shebang
+  // Memory was over maxmemory when the script started (and it may not
+  // ignore that: no allow-oom flag): its first write that may grow memory
+  // fails with OOM, as in Redis.
+  bool oom = false;
   ShardSet* held = nullptr;      // null: an enclosing EXEC holds every shard
   std::vector<Shard*> declared;  // the shards of KEYS, sorted
   int start_db = 0;
@@ -100,6 +104,11 @@ class LuaVm {
   Server& server_;
   std::unique_ptr<State> eval_;
   std::unique_ptr<State> fn_;
+  // Reports the states' memory to the registry (INFO).
+  void PublishMemory();
+
+  int64_t eval_bytes_reported_ = 0;
+  int64_t fn_bytes_reported_ = 0;
   uint64_t eval_gen_ = 0;
   uint64_t fn_gen_ = 0;
   struct CachedEval {

@@ -103,6 +103,12 @@ size_t ScriptRegistry::script_bytes() const {
   return script_bytes_;
 }
 
+size_t ScriptRegistry::function_bytes() const {
+  size_t n = 0;
+  for (const auto& [name, lib] : functions()->libraries) n += lib->code.size() + name.size();
+  return n;
+}
+
 std::shared_ptr<const FunctionSet> ScriptRegistry::functions() const {
   std::lock_guard<std::mutex> lk(mu_);
   if (fn_ == nullptr) return std::make_shared<FunctionSet>();

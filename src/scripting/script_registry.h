@@ -106,6 +106,8 @@ class ScriptRegistry {
   uint64_t scripts_generation() const { return scripts_gen_.load(std::memory_order_acquire); }
   size_t script_count() const;
   size_t script_bytes() const;
+  // Bytes of library code and names (INFO used_memory_functions).
+  size_t function_bytes() const;
 
   // Libraries.
   std::shared_ptr<const FunctionSet> functions() const;
@@ -114,6 +116,11 @@ class ScriptRegistry {
   uint64_t functions_generation() const { return fn_gen_.load(std::memory_order_acquire); }
   // Serializes FUNCTION LOAD/DELETE/FLUSH/RESTORE (read, validate, publish).
   std::mutex& functions_write_mu() { return fn_write_mu_; }
+
+  // Memory of every worker's Lua states (INFO used_memory_vm_*), kept by
+  // each LuaVm as the delta of its own figure after it runs or compiles.
+  std::atomic<int64_t> vm_eval_bytes{0};
+  std::atomic<int64_t> vm_functions_bytes{0};
 
   // Busy scripts.
   void AddBusy(BusyScript* b);

@@ -71,7 +71,7 @@ TEST(ConfigTest, SetManyIsAtomic) {
 
 TEST(ConfigTest, GetMatchesGlobs) {
   Config c;
-  auto pairs = c.Get({"max*", "port"});
+  auto pairs = c.Get({"maxcl*", "port"});
   ASSERT_EQ(pairs.size(), 2u);
   EXPECT_EQ(pairs[0].first, "port");
   EXPECT_EQ(pairs[1].first, "maxclients");

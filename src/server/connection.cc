@@ -15,6 +15,7 @@
 #include "server/monitor.h"
 #include "server/server.h"
 #include "server/worker.h"
+#include "store/evict.h"
 
 namespace magpie {
 
@@ -390,6 +391,9 @@ void Connection::Dispatch(const std::vector<std::string_view>& args) {
   if (!authenticated_ && !(spec->flags & kCmdNoAuth)) {
     reject(err::kNoAuth, spec);
     return;
+  }
+  if ((spec->flags & kCmdDenyOom) && !EnsureMemory(server().keyspace(), NowMs())) {
+    return reject(kOomError, spec);
   }
   if (resp_ == 2 && subscribed() && !(spec->flags & kCmdSubscribedOk)) {
     return reject("ERR Can't execute '" + spec->name +

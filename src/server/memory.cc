@@ -15,6 +15,8 @@
 static_assert(MALLCTL_ARENAS_ALL == 4096);
 #endif
 
+#include "store/evict.h"
+
 namespace magpie {
 
 namespace {
@@ -54,9 +56,16 @@ MemoryStats ReadMemoryStats() {
   m.allocated = mi.uordblks + mi.hblkhd;
 #endif
   m.rss = ReadRss();
-  // Sanitizer runtimes replace malloc and report no statistics: fall back
-  // to RSS so the figures still move with the data.
-  if (m.allocated == 0) m.allocated = m.rss;
+  // Sanitizer runtimes replace malloc and report no statistics: count the
+  // store's own bytes over the RSS the process started with, so the figure
+  // follows the data both ways (RSS never shrinks) and maxmemory can work.
+  if (m.allocated == 0) {
+    static const size_t baseline = m.rss;
+    m.allocated = baseline + static_cast<size_t>(std::max<int64_t>(0, TrackedBytes()));
+  }
+  CalibrateMemory(m.allocated);
+  static const size_t startup = m.allocated;
+  m.startup = startup;
   if (m.active == 0) m.active = m.allocated;
   if (m.resident == 0) m.resident = m.allocated;
   size_t peak = g_peak.load();

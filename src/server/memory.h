@@ -13,6 +13,7 @@ struct MemoryStats {
   size_t resident = 0;   // bytes the allocator keeps resident
   size_t rss = 0;        // process RSS from /proc/self/statm
   size_t peak = 0;       // highest `allocated` seen
+  size_t startup = 0;    // `allocated` when first read, at startup
 };
 
 MemoryStats ReadMemoryStats();

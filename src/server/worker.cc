@@ -1,6 +1,7 @@
 #include "server/worker.h"
 
 #include "scripting/lua_vm.h"
+#include "store/evict.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -438,6 +439,10 @@ void Worker::Cron() {
       break;
     }
   }
+
+  // Eviction a command left unfinished (its tenacity ran out) or that a
+  // lower maxmemory calls for.
+  EvictInBackground(ks, now_ms, 1000);
 
   // memcached "flush_all <delay>" comes due on worker 0.
   int64_t flush_at = server_.memcache_flush_at_ms().load();

@@ -57,12 +57,14 @@ void Shard::AddBytes(const Entry* e, bool add) {
   size_t n = e->AllocatedSize();
   size_t cur = bytes_.load(std::memory_order_relaxed);
   bytes_.store(add ? cur + n : cur - n, std::memory_order_relaxed);
+  AddTrackedBytes(add ? static_cast<int64_t>(n) : -static_cast<int64_t>(n));
 }
 
 void Shard::DeleteExpired(Entry* e, const KeyRef& k) {
   KeyChanged(k.key, true);
   table_.Remove(k.key, k.hash);
   RemoveVolatile(e);
+  if (s3_) s3_->Forget(e);
   AddBytes(e, false);
   NotifyKeyspaceEvent(kNotifyExpired, "expired", k.key, db_index_);  // k.key may live in e
   Entry::Free(e);
@@ -95,10 +97,15 @@ void Shard::Insert(const KeyRef& k, Entry* e) {
       return;
     }
   }
+  SyncEviction();  // before the insert, or the new entry would be adopted too
   table_.Insert(e, k.hash);
   KeyChanged(k.key);
   NotifyKeyspaceEvent(kNotifyNew, "new", k.key, db_index_);
   if (e->has_expire()) AddVolatile(e);
+  if (s3_ && S3Eligible(e)) {
+    s3_->Add(e, k.hash, table_);
+    TrackEvictionOverhead();
+  }
   if (e->is_collection() && e->value() && e->value()->HasVolatileSubkeys()) {
     NoteVolatileSubkeys(k.key);
   }
@@ -111,12 +118,18 @@ void Shard::Replace(Entry* old_e, Entry* new_e, const KeyRef& k) {
 }
 
 void Shard::ReplaceCounted(Entry* old_e, size_t old_bytes, Entry* new_e, const KeyRef& k) {
+  SyncEviction();
   table_.Replace(old_e, new_e, k.hash);
   KeyChanged(k.key);
   if (old_e->has_expire()) RemoveVolatile(old_e);
   if (new_e->has_expire()) AddVolatile(new_e);
   if (new_e->is_collection() && new_e->value() && new_e->value()->HasVolatileSubkeys()) {
     NoteVolatileSubkeys(k.key);
+  }
+  CarryAccess(old_e, new_e);
+  if (s3_ && (new_e->evict_bits() & S3Fifo::kQueueMask) == 0 && S3Eligible(new_e)) {
+    s3_->Add(new_e, k.hash, table_);
+    TrackEvictionOverhead();
   }
   AdjustBytes(old_bytes, 0);
   AddBytes(new_e, true);
@@ -139,6 +152,7 @@ void Shard::KeyChanged(std::string_view key, bool expiry) {
 void Shard::AdjustBytes(size_t before, size_t after) {
   size_t cur = bytes_.load(std::memory_order_relaxed);
   bytes_.store(cur + after - before, std::memory_order_relaxed);
+  AddTrackedBytes(static_cast<int64_t>(after) - static_cast<int64_t>(before));
 }
 
 void Shard::Upsert(const KeyRef& k, Entry* e, int64_t now_ms) {
@@ -155,6 +169,7 @@ Entry* Shard::Detach(const KeyRef& k) {
   if (e != nullptr) {
     KeyChanged(k.key);
     if (e->has_expire()) RemoveVolatile(e);
+    if (s3_) s3_->Forget(e);
     AddBytes(e, false);
     UpdateCounts();
   }
@@ -256,7 +271,10 @@ Entry* Shard::RandomEntry(int64_t now_ms) {
 
 void Shard::TakeAll(Table* out) {
   out->Swap(table_);
+  AddTrackedBytes(-static_cast<int64_t>(bytes_.load(std::memory_order_relaxed)));
   bytes_.store(0, std::memory_order_relaxed);
+  if (s3_) s3_->Clear();
+  TrackEvictionOverhead();
   volatile_.clear();
   volatile_.shrink_to_fit();
   subkey_keys_.clear();
@@ -270,8 +288,65 @@ void Shard::SwapContents(Shard& other) {
   other.bytes_.store(mine, std::memory_order_relaxed);
   volatile_.swap(other.volatile_);
   subkey_keys_.swap(other.subkey_keys_);
+  s3_.swap(other.s3_);
+  std::swap(evict_epoch_, other.evict_epoch_);
+  std::swap(volatile_s3_, other.volatile_s3_);
+  std::swap(s3_bytes_, other.s3_bytes_);
   UpdateCounts();
   other.UpdateCounts();
+}
+
+void Shard::ResyncEviction() {
+  evict_epoch_ = g_eviction.policy_epoch.load(std::memory_order_relaxed);
+  EvictionPolicy p = CurrentPolicy();
+  if (!IsS3Fifo(p)) {
+    s3_.reset();
+    TrackEvictionOverhead();
+    return;
+  }
+  // Keys already present are taken as established: they start in main.
+  s3_ = std::make_unique<S3Fifo>();
+  volatile_s3_ = IsVolatile(p);
+  table_.ForEach([this](Entry* e) {
+    e->set_evict_bits(0);
+    if (S3Eligible(e)) s3_->Adopt(e, HashKey(e->key()));
+  });
+  TrackEvictionOverhead();
+}
+
+void Shard::TrackEvictionOverhead() {
+  size_t now = s3_ ? s3_->MemoryUsage() : 0;
+  AddTrackedBytes(static_cast<int64_t>(now) - static_cast<int64_t>(s3_bytes_));
+  s3_bytes_ = now;
+}
+
+size_t Shard::Sample(Entry** out, size_t n, bool volatile_only) {
+  size_t got = 0;
+  for (size_t i = 0; i < n; ++i) {
+    Entry* e = volatile_only ? RandomVolatile() : table_.Random(NextRandom());
+    if (e == nullptr) break;
+    out[got++] = e;
+  }
+  return got;
+}
+
+Entry* Shard::RandomVolatile() {
+  if (volatile_.empty()) return nullptr;
+  return volatile_[NextRandom() % volatile_.size()];
+}
+
+Entry* Shard::S3Victim(bool volatile_only) {
+  SyncEviction();
+  if (!s3_) return nullptr;
+  Entry* e = s3_->Victim(table_, volatile_only);
+  TrackEvictionOverhead();
+  return e;
+}
+
+void Shard::Evict(Entry* e) {
+  KeyRef k{e->key(), HashKey(e->key()), 0};
+  FreeEntryLazily(Detach(k));
+  LocalStats().evicted_keys.Add();
 }
 
 size_t Db::size() const {

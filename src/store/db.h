@@ -20,6 +20,8 @@
 #include <vector>
 
 #include "store/entry.h"
+#include "store/evict.h"
+#include "store/s3fifo.h"
 #include "store/table.h"
 
 namespace magpie {
@@ -109,6 +111,18 @@ class Shard {
   void NoteVolatileSubkeys(std::string_view key);
   bool has_volatile_subkeys() const { return !subkey_keys_.empty(); }
   size_t ExpireSubkeysCycle(int64_t now_ms, int64_t deadline_us);
+  // Eviction (store/evict.h). Up to n random entries, only keys with a TTL
+  // when `volatile_only`; duplicates possible.
+  size_t Sample(Entry** out, size_t n, bool volatile_only);
+  // A random key with a TTL, or nullptr.
+  Entry* RandomVolatile();
+  // S3-FIFO's next victim in this shard, or nullptr if its queues are empty.
+  Entry* S3Victim(bool volatile_only);
+  // Removes and frees an entry chosen for eviction; counts evicted_keys.
+  void Evict(Entry* e);
+  // Bytes of the S3-FIFO queues.
+  size_t EvictionOverhead() const { return s3_ ? s3_->MemoryUsage() : 0; }
+
   // Moves a few slots of an in-progress table migration.
   void RehashStep(size_t n) { table_.MigrateStep(n); }
 
@@ -132,6 +146,16 @@ class Shard {
   void AddVolatile(Entry* e);
   void RemoveVolatile(Entry* e);
   void UpdateCounts();
+  // Follows a change of eviction policy: builds or drops the S3-FIFO queues.
+  void SyncEviction() {
+    if (evict_epoch_ != g_eviction.policy_epoch.load(std::memory_order_relaxed)) ResyncEviction();
+  }
+  void ResyncEviction();
+  // Keeps the S3-FIFO queues' bytes in the tracked memory (TrackedBytes).
+  void TrackEvictionOverhead();
+  bool S3Eligible(const Entry* e) const {
+    return !volatile_s3_ || e->has_expire();
+  }
   void DeleteExpired(Entry* e, const KeyRef& k);
   // Every change to a key: WATCHers are marked dirty and CLIENT TRACKING
   // readers invalidated (`expiry`: the change is an expired key's removal).
@@ -151,6 +175,10 @@ class Shard {
   std::atomic<size_t> expires_{0};
   std::atomic<size_t> bytes_{0};
   uint64_t rng_ = 0x9E3779B97F4A7C15ULL;
+  std::unique_ptr<S3Fifo> s3_;  // only under an S3-FIFO policy
+  bool volatile_s3_ = false;     // volatile-s3fifo: only keys with a TTL are queued
+  uint64_t evict_epoch_ = 0;     // policy_epoch that s3_ follows
+  size_t s3_bytes_ = 0;          // s3_'s MemoryUsage() as last tracked
 };
 
 // While a CLIENT PAUSE is in force the dataset is frozen: expired keys read

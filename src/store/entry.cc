@@ -7,6 +7,7 @@
 #include <new>
 
 #include "common/util.h"
+#include "store/evict.h"
 #include "types/value.h"
 
 #define XXH_INLINE_ALL
@@ -75,7 +76,7 @@ Entry* Entry::Allocate(std::string_view key, size_t value_len, size_t capacity, 
   e->enc_ = static_cast<uint8_t>(Encoding::kRaw);
   e->flags_ = static_cast<uint8_t>((expire ? kHasExpire : 0) | (mc ? kHasMcMeta : 0));
   e->reserved_ = 0;
-  e->lru_ = 0;
+  e->access_ = NewAccessBits();
   if (expire) {
     e->set_expire_ms(0);
     e->set_volatile_index(0);
@@ -101,7 +102,7 @@ void Entry::CopyMetaTo(Entry* e, bool keep_volatile_index) const {
   }
   e->type_ = type_;
   e->enc_ = enc_;
-  e->lru_ = lru_;
+  e->access_ = access_;
   e->reserved_ = reserved_;
   e->flags_ |= flags_ & kPrivateInt;
 }
@@ -112,7 +113,6 @@ Entry* Entry::NewString(std::string_view key, std::string_view value, int64_t ex
   if (expire_ms >= 0) e->set_expire_ms(expire_ms);
   if (!value.empty()) memcpy(e->mutable_str(), value.data(), value.size());
   e->enc_ = static_cast<uint8_t>(StringEncodingFor(value));
-  e->lru_ = static_cast<uint32_t>(NowMs() / 1000);
   return e;
 }
 
@@ -123,7 +123,6 @@ Entry* Entry::NewMemcache(std::string_view key, std::string_view value, int64_t 
   memcpy(e->mc_block(), &flags, sizeof(flags));
   if (!value.empty()) memcpy(e->mutable_str(), value.data(), value.size());
   e->enc_ = static_cast<uint8_t>(StringEncodingFor(value));
-  e->lru_ = static_cast<uint32_t>(NowMs() / 1000);
   return e;
 }
 
@@ -137,7 +136,6 @@ Entry* Entry::AllocateCollection(std::string_view key, ObjType type, Encoding en
   if (expire_ms >= 0) e->set_expire_ms(expire_ms);
   e->type_ = static_cast<uint8_t>(type);
   e->enc_ = static_cast<uint8_t>(enc);
-  e->lru_ = static_cast<uint32_t>(NowMs() / 1000);
   return e;
 }
 

@@ -147,9 +147,18 @@ class Entry {
   uint8_t mc_state() const { return reserved_; }
   void set_mc_state(uint8_t s) { reserved_ = s; }
 
-  // Access clock in seconds (LRU), as Redis's 24-bit LRU clock.
-  uint32_t lru() const { return lru_; }
-  void set_lru(uint32_t v) { lru_ = v; }
+  // Redis's 24-bit object clock: the LRU clock in seconds, or under an LFU
+  // policy the last decrement time in minutes (16 bits) and the logarithmic
+  // access counter (8 bits). See store/evict.h.
+  uint32_t clock() const { return access_ >> 8; }
+  void set_clock(uint32_t v) { access_ = (v << 8) | (access_ & 0xFF); }
+  // Under the LRU policies the whole word is one clock in 1/256 s whose top
+  // 24 bits are clock(): finer ties between samples at no cost.
+  uint32_t access_bits() const { return access_; }
+  void set_access_bits(uint32_t v) { access_ = v; }
+  // S3-FIFO state: 2-bit access frequency, queue and a scratch mark.
+  uint8_t evict_bits() const { return static_cast<uint8_t>(access_); }
+  void set_evict_bits(uint8_t b) { access_ = (access_ & ~0xFFu) | b; }
 
   // Bytes of memory this entry occupies (allocator's usable size).
   size_t AllocatedSize() const;
@@ -180,7 +189,7 @@ class Entry {
   uint8_t enc_;       // Encoding reported by OBJECT ENCODING
   uint8_t flags_;     // kHasExpire
   uint8_t reserved_;  // memcached meta-protocol state (kMc*)
-  uint32_t lru_;      // last access, seconds
+  uint32_t access_;   // clock() in the top 24 bits, evict_bits() in the low 8
 };
 static_assert(sizeof(Entry) == Entry::kHeaderSize);
 

@@ -39,7 +39,7 @@ void Table::Swap(Table& other) {
 
 uint64_t* Table::Probe(const Array& a, std::string_view key, uint64_t hash) {
   if (a.slots == nullptr || a.live == 0) return nullptr;
-  uint64_t tag = hash << 48;
+  uint64_t tag = Tag(hash);
   uint64_t pos = Home(a, hash);
   for (uint64_t i = 0; i <= a.mask; ++i, pos = (pos + 1) & a.mask) {
     uint64_t slot = a.slots[pos];
@@ -49,6 +49,28 @@ uint64_t* Table::Probe(const Array& a, std::string_view key, uint64_t hash) {
     }
   }
   return nullptr;
+}
+
+Entry* Table::ProbePrefix(const Array& a, uint32_t prefix) {
+  if (a.slots == nullptr || a.live == 0) return nullptr;
+  uint64_t hash = static_cast<uint64_t>(prefix) << 32;
+  uint64_t tag = Tag(hash);
+  uint64_t pos = Home(a, hash);
+  for (uint64_t i = 0; i <= a.mask; ++i, pos = (pos + 1) & a.mask) {
+    uint64_t slot = a.slots[pos];
+    if (slot == 0) return nullptr;
+    if ((slot & ~((1ULL << 48) - 1)) == tag && Live(slot) &&
+        (HashKey(Ptr(slot)->key()) >> 32) == prefix) {
+      return Ptr(slot);
+    }
+  }
+  return nullptr;
+}
+
+Entry* Table::FindHashPrefix(uint32_t prefix) const {
+  Entry* e = ProbePrefix(cur_, prefix);
+  if (e == nullptr && migrating()) e = ProbePrefix(old_, prefix);
+  return e;
 }
 
 Entry* Table::Find(std::string_view key, uint64_t hash) const {

@@ -1,8 +1,10 @@
 // Table: the per-shard hash table from key to Entry*.
 //
 // Open addressing with linear probing over 8-byte slots. A slot holds the
-// entry pointer in its low 48 bits and 16 bits of the key's hash in its top
-// bits, so most mismatching probes are rejected without touching the entry.
+// entry pointer in its low 48 bits and 16 bits of the key's hash (bits 32..47)
+// in its top bits, so most mismatching probes are rejected without touching
+// the entry. The top 32 bits of a hash therefore give both the home bucket and
+// the tag: FindHashPrefix finds a key from them alone (S3-FIFO's queues).
 //
 // Growth never pauses: when the load passes 3/4 a table twice the size is
 // allocated and becomes the insert target, and the old array is migrated a
@@ -36,6 +38,8 @@ class Table {
   Table& operator=(const Table&) = delete;
 
   Entry* Find(std::string_view key, uint64_t hash) const;
+  // The entry whose key hash has these top 32 bits, or nullptr.
+  Entry* FindHashPrefix(uint32_t prefix) const;
   // Inserts an entry whose key is absent.
   void Insert(Entry* e, uint64_t hash);
   // Points the slot holding `old_e` at `new_e` (same key).
@@ -76,8 +80,9 @@ class Table {
   static constexpr uint64_t kTombstone = 1;
   static constexpr uint32_t kMinBits = 3;
 
+  static uint64_t Tag(uint64_t hash) { return hash >> 32 << 48; }
   static uint64_t Pack(Entry* e, uint64_t hash) {
-    return (hash << 48) | reinterpret_cast<uint64_t>(e);
+    return Tag(hash) | reinterpret_cast<uint64_t>(e);
   }
   static Entry* Ptr(uint64_t slot) { return reinterpret_cast<Entry*>(slot & ((1ULL << 48) - 1)); }
   static bool Live(uint64_t slot) { return slot > kTombstone; }
@@ -86,6 +91,7 @@ class Table {
   static Array NewArray(uint32_t bits);
   static void FreeArray(Array& a);
   static uint64_t* Probe(const Array& a, std::string_view key, uint64_t hash);
+  static Entry* ProbePrefix(const Array& a, uint32_t prefix);
   static void InsertInto(Array& a, uint64_t packed, uint64_t hash);
   static void BackwardShiftErase(Array& a, uint64_t pos);
   void StartResize(uint32_t bits);

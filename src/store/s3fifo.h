@@ -1,0 +1,80 @@
+// S3-FIFO (Yang et al., "FIFO queues are all you need for cache eviction",
+// SOSP 2023) for one shard.
+//
+// Three queues: a small FIFO that new keys enter (about 10% of the shard's
+// keys), a main FIFO, and a ghost of keys recently dropped from the small
+// queue. Each key counts its accesses in 2 bits. Eviction takes the head of
+// the small queue while it holds at least 10% of the keys: a key accessed
+// since it entered moves to main, any other is evicted and remembered in the
+// ghost. Otherwise it takes the head of main: a key with accesses left goes
+// back to the tail with one access less (a CLOCK-like second chance), the
+// first one without is evicted. A new key found in the ghost enters main
+// directly. One-hit wonders therefore leave after a short stay in the small
+// queue, without ever displacing the working set in main.
+//
+// How it fits the sharded table without growing an entry:
+//   * the queues are FIFO rings (std::deque) of the top 32 bits of the keys'
+//     hashes, 4 bytes per key; Table::FindHashPrefix finds an entry from them
+//     (the table's slot tag is cut from those same bits). Entries move when
+//     replaced, names do not, so hashes stay valid where pointers would not;
+//   * queue membership and the frequency live in Entry::evict_bits();
+//   * the ghost is a direct-mapped array of 16-bit fingerprints about the
+//     size of main, 2 bytes per key; a newer fingerprint overwrites an older
+//     one in its slot, which ages the ghost.
+// A deleted key leaves its hash in a ring; it is skipped when it comes out,
+// and Compact() drops such leftovers once the rings hold twice the keys.
+//
+// All members require the owning shard's lock.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "store/entry.h"
+#include "store/table.h"
+
+namespace magpie {
+
+class S3Fifo {
+ public:
+  static constexpr uint8_t kFreqMask = 3;
+  static constexpr uint8_t kSmall = 4;
+  static constexpr uint8_t kMain = 8;
+  static constexpr uint8_t kQueueMask = kSmall | kMain;
+  static constexpr uint8_t kMark = 16;  // Compact()'s visited mark (a parity)
+
+  // A new key: to main if the ghost remembers it, to small otherwise.
+  void Add(Entry* e, uint64_t hash, const Table& table);
+  // A key present before this policy was selected: straight to main.
+  void Adopt(Entry* e, uint64_t hash);
+  // The key's entry leaves the table (deleted, expired, evicted, moved).
+  void Forget(const Entry* e);
+  // Runs the queues until they give up the next entry to evict, or nullptr
+  // if they are empty. The entry is still in the table and counted: the
+  // caller must detach it at once (which calls Forget).
+  // With `volatile_only`, a queued key that lost its TTL leaves the queues.
+  Entry* Victim(const Table& table, bool volatile_only);
+  void Clear();
+
+  size_t small_size() const { return nsmall_; }
+  size_t main_size() const { return nmain_; }
+  size_t MemoryUsage() const;
+
+ private:
+  static uint32_t Prefix(uint64_t hash) { return static_cast<uint32_t>(hash >> 32); }
+  void GhostAdd(uint32_t prefix);
+  bool GhostTake(uint32_t prefix);
+  void MaybeCompact(const Table& table);
+  void CompactRing(std::deque<uint32_t>& ring, uint8_t queue, const Table& table);
+
+  std::deque<uint32_t> small_;  // hash prefixes, oldest first
+  std::deque<uint32_t> main_;
+  std::vector<uint16_t> ghost_;  // fingerprints (0 = empty), size a power of two
+  size_t nsmall_ = 0;            // keys whose evict_bits say small
+  size_t nmain_ = 0;
+  uint8_t parity_ = 0;  // kMark or 0: what Compact() finds on unvisited entries
+};
+
+}  // namespace magpie
