@@ -442,7 +442,9 @@ void Worker::Cron() {
 
   // Eviction a command left unfinished (its tenacity ran out) or that a
   // lower maxmemory calls for.
-  EvictInBackground(ks, now_ms, 1000);
+  // Up to what is left of the cron's quarter-period budget (at least 1 ms),
+  // so a lowered maxmemory is reached in seconds, not minutes.
+  EvictInBackground(ks, now_ms, std::max<int64_t>(1000, deadline - MonotonicUs()));
 
   // memcached "flush_all <delay>" comes due on worker 0.
   int64_t flush_at = server_.memcache_flush_at_ms().load();

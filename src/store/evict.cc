@@ -1,5 +1,9 @@
 #include "store/evict.h"
 
+#ifdef MAGPIE_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -355,9 +359,34 @@ bool EvictUntilUnder(Keyspace& ks, int64_t now_ms, int64_t budget_us) {
 
 }  // namespace
 
+namespace {
+
+// Under a maxmemory, writers recalibrate the estimate from the allocator at
+// most once a millisecond: between the 100 ms samples, memory the store
+// does not track (allocator caches, queue blocks) would otherwise let used
+// memory drift past the limit under sustained writes.
+void RecalibrateSoon() {
+#ifdef MAGPIE_JEMALLOC
+  static std::atomic<int64_t> last_us{0};
+  int64_t now = MonotonicUs();
+  int64_t last = last_us.load(std::memory_order_relaxed);
+  if (now - last < 1000 || !last_us.compare_exchange_strong(last, now)) return;
+  uint64_t epoch = 1;
+  size_t sz = sizeof(epoch);
+  mallctl("epoch", &epoch, &sz, &epoch, sz);
+  size_t allocated = 0;
+  sz = sizeof(allocated);
+  if (mallctl("stats.allocated", &allocated, &sz, nullptr, 0) == 0) CalibrateMemory(allocated);
+#endif
+}
+
+}  // namespace
+
 bool EnsureMemory(Keyspace& ks, int64_t now_ms) {
   int64_t limit = g_eviction.maxmemory.load(std::memory_order_relaxed);
-  if (limit <= 0 || UsedMemoryEstimate() <= static_cast<size_t>(limit)) return true;
+  if (limit <= 0) return true;
+  RecalibrateSoon();
+  if (UsedMemoryEstimate() <= static_cast<size_t>(limit)) return true;
   return EvictUntilUnder(ks, now_ms, EvictionTimeLimitUs());
 }
 

@@ -323,9 +323,12 @@ def test_memcached_writes_are_evicted_and_counted(server_factory, scale):
         n = scale(60000)
         for start in range(0, n, 1000):
             mc.set_many({b"mc:%d" % i: b"v" * 100 for i in range(start, start + 1000)})
+        # The cron may evict between two reads: the INFO figure must lie
+        # between two memcached readings taken around it.
         stats = mc.stats()
         evicted = c.info("stats")["evicted_keys"]
-        assert evicted > 0 and stats[b"evictions"] == evicted
+        after = mc.stats()
+        assert evicted > 0 and stats[b"evictions"] <= evicted <= after[b"evictions"]
         assert stats[b"limit_maxbytes"] == limit
         assert c.info("memory")["used_memory"] <= limit * 1.05
         assert mc.get(b"mc:%d" % (n - 1)) == b"v" * 100
