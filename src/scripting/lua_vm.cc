@@ -1044,25 +1044,15 @@ void BuildSandbox(lua_State* L, bool functions) {
   lua_setfield(L, -2, "__index");
   lua_setmetatable(L, -2);
   SetRegistry(L, &kLoadApi);
-  // The environment of library chunks: read-only, reads forwarded to the
-  // load API while loading and to the full globals afterwards.
-  lua_newtable(L);
-  lua_newtable(L);
+  // The environment of library chunks: a read-only view whose reads go to
+  // the load API while loading and to the full globals afterwards (its
+  // metatable's __index is switched).
   GetRegistry(L, &kRealGlobals);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, ReadonlyNewIndex);
-  lua_setfield(L, -2, "__newindex");
-  lua_pushboolean(L, 0);
-  lua_setfield(L, -2, "__metatable");
-  GetRegistry(L, &kProxyMetas);
-  lua_pushvalue(L, -2);
-  lua_pushboolean(L, 1);
-  lua_rawset(L, -3);
-  lua_pop(L, 1);
-  lua_pushvalue(L, -1);
+  PushReadonlyProxy(L, -1);
+  lua_getmetatable(L, -1);
   SetRegistry(L, &kLoadEnvMeta);
-  lua_setmetatable(L, -2);
   lua_setfield(L, LUA_REGISTRYINDEX, "__magpie_load_env");
+  lua_pop(L, 1);
 }
 
 std::unique_ptr<LuaVm::State> NewState(bool functions) {
