@@ -24,6 +24,7 @@
 #include "persistence/rdb_codec.h"
 #include "scripting/lua_vm.h"
 #include "server/connection.h"
+#include "server/monitor.h"
 #include "server/server.h"
 #include "server/worker.h"
 #include "store/evict.h"
@@ -102,7 +103,11 @@ void WithScriptLocks(CommandContext& c, LearnedScope& learned,
   }
   bool deny_before = c.conn.deny_blocking;
   c.conn.deny_blocking = true;
+  // MONITOR shows the script call first, then its commands as "lua".
+  FeedMonitors(c.spec, c.args, c.conn.db(), c.conn.addr(), true);
+  c.conn.in_script = true;
   body(run);
+  c.conn.in_script = false;
   c.conn.deny_blocking = deny_before;
   // SELECT inside a script does not change the caller's database.
   c.conn.set_db(run.start_db);

@@ -430,7 +430,7 @@ void Connection::RunHandler(const CommandSpec& spec, const std::vector<std::stri
   }
   spec.handler(ctx);
   int64_t elapsed = MonotonicUs() - start;
-  FeedMonitors(spec, args, db(), addr_);
+  FeedMonitors(spec, args, db(), in_script ? std::string_view("lua") : std::string_view(addr_));
 
   CommandStats& cs = worker_.command_stats()[static_cast<size_t>(spec.id)];
   cs.calls.Add();

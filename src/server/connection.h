@@ -78,6 +78,8 @@ class Connection {
   // Set while EXEC or a script runs commands: blocking commands must not
   // block then (blocking.h CanBlock).
   bool deny_blocking = false;
+  // Set while a script runs: its commands show in MONITOR as "[db lua]".
+  bool in_script = false;
   // True when OnReadable stopped with input still in the socket, to let the
   // worker's other clients run first; the worker calls it again soon.
   bool more_input() const { return more_input_; }

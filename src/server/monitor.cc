@@ -87,9 +87,10 @@ size_t MonitorCount() {
 }
 
 void FeedMonitorsSlow(const CommandSpec& spec, const std::vector<std::string_view>& args, int db,
-                      std::string_view addr) {
+                      std::string_view addr, bool script_call) {
   const CommandSpec& top = spec.parent != nullptr ? *spec.parent : spec;
-  if ((spec.flags | top.flags) & (kCmdAdmin | kCmdSkipMonitor)) return;
+  uint32_t skip = script_call ? kCmdAdmin : (kCmdAdmin | kCmdSkipMonitor);
+  if ((spec.flags | top.flags) & skip) return;
   timeval tv;
   gettimeofday(&tv, nullptr);
   char head[64];

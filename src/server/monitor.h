@@ -24,11 +24,15 @@ void RemoveMonitor(uint64_t client_id);
 size_t MonitorCount();
 
 extern std::atomic<int> g_monitors;
+// `script_call`: the line of a script (EVAL, FCALL ...) itself, which Redis
+// shows before the commands it runs although the command is skip_monitor.
 void FeedMonitorsSlow(const CommandSpec& spec, const std::vector<std::string_view>& args, int db,
-                      std::string_view addr);
+                      std::string_view addr, bool script_call = false);
 inline void FeedMonitors(const CommandSpec& spec, const std::vector<std::string_view>& args,
-                         int db, std::string_view addr) {
-  if (g_monitors.load(std::memory_order_relaxed) > 0) FeedMonitorsSlow(spec, args, db, addr);
+                         int db, std::string_view addr, bool script_call = false) {
+  if (g_monitors.load(std::memory_order_relaxed) > 0) {
+    FeedMonitorsSlow(spec, args, db, addr, script_call);
+  }
 }
 
 // Redis's quoting of one argument in a MONITOR line (sdscatrepr).

@@ -12,8 +12,12 @@ SCRIPT = [
     ("INCR", "n"), ("SELECT", "0"), ("AUTH", "nopass"), ("HELLO", "2", "AUTH", "default", "pw"),
     ("CONFIG", "GET", "maxmemory"), ("CLIENT", "LIST"), ("MULTI",), ("LPUSH", "l", "a"),
     ("LPOP", "l"), ("EXEC",), ("NOSUCHCOMMAND",), ("GET",), ("PING",), ("ECHO", ""),
+    # A script's line comes first, then its commands as "[db lua]".
+    ("EVAL", "redis.call('set', KEYS[1], ARGV[1]) return redis.call('get', KEYS[1])", "1", "sk",
+     "sv"),
+    ("MULTI",), ("EVAL", "return redis.call('incr', 'n')", "0"), ("EXEC",),
 ]
-LINE = re.compile(rb"^\+(\d+)\.(\d{6}) \[(\d+) ([0-9.]+):(\d+)\] (.*)\r\n$")
+LINE = re.compile(rb"^\+(\d+)\.(\d{6}) \[(\d+) (?:([0-9.]+):(\d+)|lua)\] (.*)\r\n$")
 
 
 def monitor_lines(port):
@@ -32,8 +36,10 @@ def monitor_lines(port):
             raw = m.read_reply()
             match = LINE.match(raw)
             assert match, raw
-            lines.append((int(match.group(3)), match.group(6)))
-            addr = match.group(4)
+            who = b"lua" if match.group(4) is None else b"client"
+            lines.append((int(match.group(3)), who, match.group(6)))
+            if match.group(4) is not None:
+                addr = match.group(4)
             if match.group(6) == b'"ECHO" "end"':
                 break
         out.append(lines)
@@ -47,8 +53,9 @@ def monitor_lines(port):
 def test_monitor_lines_match_redis(server, redis_ref):
     ours = monitor_lines(server.port)
     assert ours == monitor_lines(redis_ref.port)
-    assert (0, b'"SET" "q" "say \\"hi\\"\\n\\t\\\\ \\x01\\xff"') in ours
-    assert (0, b'"AUTH" "(redacted)"') in ours
+    assert (0, b"client", b'"SET" "q" "say \\"hi\\"\\n\\t\\\\ \\x01\\xff"') in ours
+    assert (0, b"client", b'"AUTH" "(redacted)"') in ours
+    assert (0, b"lua", b'"set" "sk" "sv"') in ours
 
 
 def test_monitor_with_redis_py(server, r):
