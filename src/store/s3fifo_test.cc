@@ -96,7 +96,8 @@ TEST_F(S3FifoTest, DeletedAndReplacedKeysKeepQueuesConsistent) {
     std::lock_guard<ShardMutex> lk(shard_.mu());
     for (int i = 0; i < 3000; i += 2) shard_.Erase(KeyRef::Of("d" + std::to_string(i)));
     for (int i = 1; i < 3000; i += 4) {
-      KeyRef k = KeyRef::Of("d" + std::to_string(i));
+      std::string name = "d" + std::to_string(i);  // KeyRef views it: keep it alive
+      KeyRef k = KeyRef::Of(name);
       Entry* old = shard_.Find(k, 0);
       shard_.Replace(old, Entry::NewString(k.key, "new", -1), k);
     }
