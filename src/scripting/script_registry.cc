@@ -105,7 +105,8 @@ size_t ScriptRegistry::script_bytes() const {
 
 size_t ScriptRegistry::function_bytes() const {
   size_t n = 0;
-  for (const auto& [name, lib] : functions()->libraries) n += lib->code.size() + name.size();
+  std::shared_ptr<const FunctionSet> set = functions();  // keeps the set alive while we walk it
+  for (const auto& [name, lib] : set->libraries) n += lib->code.size() + name.size();
   return n;
 }
 
