@@ -424,6 +424,15 @@ bool Field(lua_State* L, int idx, const char* name, int t) {
   return false;
 }
 
+// Pops the string on top of the stack as one protocol line (CR and LF
+// become spaces), for status and big-number replies.
+std::string PopOneLine(lua_State* L) {
+  std::string s = lua_tostring(L, -1);
+  lua_pop(L, 1);
+  std::replace_if(s.begin(), s.end(), [](char ch) { return ch == '\r' || ch == '\n'; }, ' ');
+  return s;
+}
+
 void ReplyFromLua(lua_State* L, int idx, ReplyBuilder& reply, int resp, int depth) {
   if (idx < 0) idx = lua_gettop(L) + 1 + idx;
   if (depth > kMaxReplyDepth || !lua_checkstack(L, 4)) {
@@ -464,10 +473,7 @@ void ReplyFromLua(lua_State* L, int idx, ReplyBuilder& reply, int resp, int dept
     return;
   }
   if (Field(L, idx, "ok", LUA_TSTRING)) {
-    std::string s = lua_tostring(L, -1);
-    lua_pop(L, 1);
-    std::replace_if(s.begin(), s.end(), [](char ch) { return ch == '\r' || ch == '\n'; }, ' ');
-    reply.Simple(s);
+    reply.Simple(PopOneLine(L));
     return;
   }
   if (Field(L, idx, "double", LUA_TNUMBER)) {
@@ -477,10 +483,7 @@ void ReplyFromLua(lua_State* L, int idx, ReplyBuilder& reply, int resp, int dept
     return;
   }
   if (Field(L, idx, "big_number", LUA_TSTRING)) {
-    std::string s = lua_tostring(L, -1);
-    lua_pop(L, 1);
-    std::replace_if(s.begin(), s.end(), [](char ch) { return ch == '\r' || ch == '\n'; }, ' ');
-    reply.BigNumber(s);
+    reply.BigNumber(PopOneLine(L));
     return;
   }
   bool is_map = Field(L, idx, "map", LUA_TTABLE);
