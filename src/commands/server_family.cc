@@ -18,6 +18,7 @@
 #include "pubsub/tracking.h"
 #include "server/blocking.h"
 #include "server/connection.h"
+#include "persistence/persistence.h"
 #include "server/log.h"
 #include "server/memory.h"
 #include "server/server.h"
@@ -227,11 +228,9 @@ void InfoMemory(Server& s, std::string& out) {
   Field(out, "lazyfreed_objects", 0);
 }
 
-void InfoPersistence(std::string& out) {
+void InfoPersistence(Server& s, std::string& out) {
   out += "# Persistence\r\n";
-  Field(out, "loading", 0);
-  Field(out, "async_loading", 0);
-  Field(out, "rdb_bgsave_in_progress", 0);
+  s.persistence().AppendInfo(out);
   Field(out, "aof_enabled", 0);
   Field(out, "aof_rewrite_in_progress", 0);
 }
@@ -369,7 +368,7 @@ void Info(CommandContext& c) {
     if (name == "server") InfoServer(c.server, out, c.now_ms);
     if (name == "clients") InfoClients(c.server, out);
     if (name == "memory") InfoMemory(c.server, out);
-    if (name == "persistence") InfoPersistence(out);
+    if (name == "persistence") InfoPersistence(c.server, out);
     if (name == "stats") InfoStats(c.server, out);
     if (name == "replication") InfoReplication(out);
     if (name == "cpu") InfoCpu(out);
@@ -780,8 +779,21 @@ void Debug(CommandContext& c) {
   std::string sub = ToLower(c.arg(1));
   if (sub == "help") {
     return HelpLines(c, {"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                         "RELOAD", "    Save the RDB on disk and reload it back to memory.",
                          "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
                          "HELP", "    Print this help."});
+  }
+  if (sub == "reload" && c.argc() == 2) {
+    // Save, empty every database, load the file back: the round trip the
+    // RDB code must survive.
+    Persistence& p = c.server.persistence();
+    std::string err = p.Save();
+    if (!err.empty()) return c.reply.Error("ERR Error trying to save the DB: " + err);
+    FlushDatabases(c.server.keyspace(), 0, c.server.keyspace().count() - 1, false);
+    if (!p.Load()) {
+      return c.reply.Error("ERR Error trying to load the RDB dump, check server logs.");
+    }
+    return c.reply.Ok();
   }
   if (sub == "sleep" && c.argc() == 3) {
     auto secs = ParseDouble(c.arg(2));
@@ -821,9 +833,14 @@ void Shutdown(CommandContext& c) {
   }
   bool force = false;
   for (size_t i = 1; i < c.argc(); ++i) force |= EqualsIgnoreCase(c.arg(i), "force");
-  if (!nosave && (save || !c.server.config().save().empty()) && !force) {
-    LOG_WARNING("Error trying to save the DB: persistence is not implemented yet");
-    return c.reply.Error("ERR Errors trying to SHUTDOWN. Check logs.");
+  if (!nosave && (save || !c.server.config().save().empty())) {
+    Persistence& p = c.server.persistence();
+    p.StopBackgroundSave();
+    LOG_NOTICE("Saving the final RDB snapshot before exiting.");
+    if (!p.Save().empty() && !force) {
+      LOG_WARNING("Error trying to save the DB, can't exit.");
+      return c.reply.Error("ERR Errors trying to SHUTDOWN. Check logs.");
+    }
   }
   LOG_WARNING("User requested shutdown...");
   c.conn.CloseAfterReply();

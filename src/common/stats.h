@@ -32,6 +32,9 @@ struct ThreadStats {
   Counter expired_stale_samples;  // active-expiry samples that were expired
   Counter expire_samples;         // active-expiry samples taken
   Counter commands;
+  // Changes to the dataset (Redis's server.dirty): one per key changed.
+  // Not reset by CONFIG RESETSTAT.
+  Counter dirty;
   Counter connections_received;
   Counter rejected_connections;
   Counter net_input_bytes;

@@ -14,6 +14,23 @@ namespace magpie::rdb {
 
 // The RDB format version Magpie writes (Redis 7.0's).
 inline constexpr uint16_t kVersion = 10;
+// The redis-ver AUX field Magpie's files carry (the Redis release whose
+// format and semantics they follow).
+inline constexpr const char* kRedisVersionAux = "7.0.15";
+// The oldest and newest file versions Magpie reads (Redis 2.x .. 7.4).
+inline constexpr int kMinReadVersion = 1;
+inline constexpr int kMaxReadVersion = 12;
+
+// File opcodes.
+inline constexpr uint8_t kOpModuleAux = 247;
+inline constexpr uint8_t kOpIdle = 248;
+inline constexpr uint8_t kOpFreq = 249;
+inline constexpr uint8_t kOpAux = 250;
+inline constexpr uint8_t kOpResizeDb = 251;
+inline constexpr uint8_t kOpExpireTimeMs = 252;
+inline constexpr uint8_t kOpExpireTime = 253;
+inline constexpr uint8_t kOpSelectDb = 254;
+inline constexpr uint8_t kOpEof = 255;
 // Opcode of one function library in a FUNCTION DUMP payload (and RDB).
 inline constexpr uint8_t kOpFunction2 = 245;
 // The pre-release function opcode Redis 7.0 refuses.

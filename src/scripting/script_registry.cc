@@ -180,4 +180,44 @@ bool ScriptRegistry::RunningFunction(std::string* name, std::vector<std::string>
   return false;
 }
 
+// A copy of the current libraries to modify and publish.
+std::shared_ptr<FunctionSet> CopyFunctions(const FunctionSet& cur) {
+  auto next = std::make_shared<FunctionSet>();
+  next->libraries = cur.libraries;
+  next->functions = cur.functions;
+  next->function_library = cur.function_library;
+  return next;
+}
+
+void RemoveLibrary(FunctionSet* set, const std::string& name) {
+  auto it = set->libraries.find(name);
+  if (it == set->libraries.end()) return;
+  for (const auto& f : it->second->functions) {
+    set->functions.erase(f->name);
+    set->function_library.erase(f->name);
+  }
+  set->libraries.erase(it);
+}
+
+// Adds `lib` to `set` (replacing a library of the same name if `replace`);
+// "" or the error reply.
+std::string AddLibrary(FunctionSet* set, const std::shared_ptr<Library>& lib, bool replace) {
+  if (set->libraries.count(lib->name) != 0 && !replace) {
+    return "ERR Library '" + lib->name + "' already exists";
+  }
+  for (const auto& f : lib->functions) {
+    auto owner = set->function_library.find(f->name);
+    if (owner != set->function_library.end() && owner->second != lib->name) {
+      return "ERR Function " + f->name + " already exists";
+    }
+  }
+  RemoveLibrary(set, lib->name);
+  for (const auto& f : lib->functions) {
+    set->functions[f->name] = f;
+    set->function_library[f->name] = lib->name;
+  }
+  set->libraries[lib->name] = lib;
+  return "";
+}
+
 }  // namespace magpie

@@ -80,6 +80,13 @@ struct FunctionSet {
   std::map<std::string, std::string> function_library;                // function → library
 };
 
+// A copy of the current libraries to modify and publish.
+std::shared_ptr<FunctionSet> CopyFunctions(const FunctionSet& cur);
+void RemoveLibrary(FunctionSet* set, const std::string& name);
+// Adds `lib` to `set` (replacing a library of the same name if `replace`);
+// "" or the error reply.
+std::string AddLibrary(FunctionSet* set, const std::shared_ptr<Library>& lib, bool replace);
+
 // A script that has run longer than busy-reply-threshold (other clients get
 // -BUSY until it ends or SCRIPT KILL / FUNCTION KILL stops it).
 struct BusyScript {

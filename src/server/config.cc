@@ -305,6 +305,57 @@ struct DirectiveTable {
     };
     t.push_back(save);
 
+    // A file name, never a path (Redis refuses both at startup and at run time).
+    auto file_name = [](const char* name, std::string Config::*field, bool mut) {
+      Directive d = StringDirective(name, field, mut, &Config::mu_);
+      d.set = [field, name = std::string(name)](Config& c, const Args& a) -> std::string {
+        if (a[0].find('/') != std::string::npos) {
+          return name == "dbfilename" ? "dbfilename can't be a path, just a filename"
+                                      : name + " can't be a path, just a filename";
+        }
+        std::lock_guard<std::mutex> lk(c.mu_);
+        c.*field = a[0];
+        return "";
+      };
+      return d;
+    };
+    t.push_back(file_name("dbfilename", &Config::dbfilename_, true));
+    t.push_back(file_name("appendfilename", &Config::appendfilename_, false));
+    t.push_back(file_name("appenddirname", &Config::appenddirname_, false));
+    t.push_back(BoolDirective("rdbcompression", &Config::rdbcompression, true));
+    t.push_back(BoolDirective("rdbchecksum", &Config::rdbchecksum, true));
+    t.push_back(BoolDirective("stop-writes-on-bgsave-error", &Config::stop_writes_on_bgsave_error, true));
+    t.push_back(BoolDirective("rdb-del-sync-files", &Config::rdb_del_sync_files, true));
+    t.push_back(BoolDirective("rdb-save-incremental-fsync", &Config::rdb_save_incremental_fsync, true));
+    t.push_back(BoolDirective("aof-load-truncated", &Config::aof_load_truncated, true));
+    t.push_back(BoolDirective("aof-use-rdb-preamble", &Config::aof_use_rdb_preamble, true));
+    t.push_back(BoolDirective("aof-rewrite-incremental-fsync", &Config::aof_rewrite_incremental_fsync, true));
+    t.push_back(BoolDirective("aof-timestamp-enabled", &Config::aof_timestamp_enabled, true));
+    t.push_back(BoolDirective("no-appendfsync-on-rewrite", &Config::no_appendfsync_on_rewrite, true));
+    t.push_back(IntDirective("auto-aof-rewrite-percentage", &Config::auto_aof_rewrite_percentage, 0,
+                             INT_MAX, true));
+    t.push_back(IntDirective("auto-aof-rewrite-min-size", &Config::auto_aof_rewrite_min_size, 0,
+                             LLONG_MAX, true, true));
+    Directive fsync;
+    fsync.name = "appendfsync";
+    fsync.mutable_at_runtime = true;
+    fsync.multi_arg = false;
+    fsync.set = [](Config& c, const Args& a) -> std::string {
+      static const char* kValues[] = {"no", "everysec", "always"};
+      for (int i = 0; i < 3; ++i) {
+        if (EqualsIgnoreCase(a[0], kValues[i])) {
+          c.appendfsync.store(i);
+          return "";
+        }
+      }
+      return "argument(s) must be one of the following: always, everysec, no";
+    };
+    fsync.get = [](const Config& c) {
+      static const char* kValues[] = {"no", "everysec", "always"};
+      return std::string(kValues[c.appendfsync.load()]);
+    };
+    t.push_back(fsync);
+
     Directive nke;
     nke.name = "notify-keyspace-events";
     nke.mutable_at_runtime = true;
@@ -477,6 +528,19 @@ std::string Config::config_file() const {
   std::lock_guard<std::mutex> lk(mu_);
   return config_file_;
 }
+std::string Config::dbfilename() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return dbfilename_;
+}
+std::string Config::appendfilename() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return appendfilename_;
+}
+std::string Config::appenddirname() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return appenddirname_;
+}
+
 std::string Config::dir() const { return FindDirective("dir")->get(*this); }
 
 std::string Config::SetOne(const std::string& name, const Args& args, bool startup) {

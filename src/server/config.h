@@ -63,6 +63,21 @@ class Config {
   std::atomic<int64_t> tracking_table_max_keys{1000000};
   std::atomic<bool> protected_mode{true};
   std::atomic<bool> appendonly{false};
+  // Persistence (persistence/persistence.h).
+  std::atomic<bool> rdbcompression{true};
+  std::atomic<bool> rdbchecksum{true};
+  std::atomic<bool> stop_writes_on_bgsave_error{true};
+  std::atomic<bool> rdb_del_sync_files{false};
+  std::atomic<bool> rdb_save_incremental_fsync{true};
+  // appendfsync: 0 no, 1 everysec, 2 always.
+  std::atomic<int64_t> appendfsync{1};
+  std::atomic<int64_t> auto_aof_rewrite_percentage{100};
+  std::atomic<int64_t> auto_aof_rewrite_min_size{64LL * 1024 * 1024};
+  std::atomic<bool> aof_load_truncated{true};
+  std::atomic<bool> aof_use_rdb_preamble{true};
+  std::atomic<bool> aof_rewrite_incremental_fsync{true};
+  std::atomic<bool> aof_timestamp_enabled{false};
+  std::atomic<bool> no_appendfsync_on_rewrite{false};
   std::atomic<bool> daemonize{false};
   OutputBufferLimit obuf_limits[3];
 
@@ -72,6 +87,9 @@ class Config {
   std::string pidfile() const;
   std::string dir() const;
   std::string save() const;
+  std::string dbfilename() const;
+  std::string appendfilename() const;
+  std::string appenddirname() const;
   std::string config_file() const;
 
   // Loads a config file; on error returns false and a Redis-style report in
@@ -101,7 +119,10 @@ class Config {
   std::vector<std::string> bind_{"*", "-::*"};
   std::string logfile_;
   std::string pidfile_;
-  std::string save_;
+  std::string save_ = "3600 1 300 100 60 10000";  // Redis 7's default
+  std::string dbfilename_ = "dump.rdb";
+  std::string appendfilename_ = "appendonly.aof";
+  std::string appenddirname_ = "appendonlydir";
   std::string config_file_;
 };
 

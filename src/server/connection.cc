@@ -9,6 +9,7 @@
 #include "commands/command.h"
 #include "common/stats.h"
 #include "common/util.h"
+#include "persistence/persistence.h"
 #include "pubsub/pubsub.h"
 #include "server/blocking.h"
 #include "server/log.h"
@@ -395,6 +396,10 @@ void Connection::Dispatch(const std::vector<std::string_view>& args) {
   if ((spec->flags & kCmdDenyOom) && !EnsureMemory(server().keyspace(), NowMs())) {
     return reject(kOomError, spec);
   }
+  // stop-writes-on-bgsave-error: as Redis, writes and PING are refused.
+  if (((spec->flags & kCmdWrite) || key == "ping") && server().persistence().WritesRefused()) {
+    return reject(kMisconfError, spec);
+  }
   if (resp_ == 2 && subscribed() && !(spec->flags & kCmdSubscribedOk)) {
     return reject("ERR Can't execute '" + spec->name +
                       "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
@@ -428,7 +433,11 @@ void Connection::RunHandler(const CommandSpec& spec, const std::vector<std::stri
   if (tracking_.on && !tracking_.options.bcast && (spec.flags & kCmdReadOnly)) {
     RememberTrackedKeys(spec, args);  // before the read: see pubsub/tracking.h
   }
-  spec.handler(ctx);
+  {
+    // A read-only command's lookups need not tell a snapshot in progress.
+    ReadOnlyAccess ro((spec.flags & kCmdReadOnly) != 0);
+    spec.handler(ctx);
+  }
   int64_t elapsed = MonotonicUs() - start;
   FeedMonitors(spec, args, db(), in_script ? std::string_view("lua") : std::string_view(addr_));
 

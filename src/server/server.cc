@@ -14,6 +14,7 @@
 #include <random>
 
 #include "commands/command.h"
+#include "persistence/persistence.h"
 #include "common/stats.h"
 #include "common/util.h"
 #include "pubsub/tracking.h"
@@ -79,6 +80,7 @@ Server::Server(std::unique_ptr<Config> config)
       keyspace_(std::make_unique<Keyspace>(static_cast<int>(config_->databases.load()))),
       commands_(std::make_unique<CommandRegistry>()),
       scripts_(std::make_unique<ScriptRegistry>()),
+      persistence_(std::make_unique<Persistence>(*this)),
       start_time_ms_(NowMs()),
       run_id_(RandomHex(40)) {
   std::random_device rd;
@@ -241,13 +243,14 @@ int Server::Run() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  if (!config_->save().empty()) {
-    LOG_WARNING("save points '%s' are accepted but persistence is not implemented yet: nothing is "
-                "written to disk", config_->save().c_str());
-  }
   AdjustOpenFilesLimit();
   if (!Listen()) return 1;
   WritePidFile();
+  if (!persistence_->Load()) {
+    std::string pidfile = config_->pidfile();
+    if (!pidfile.empty()) unlink(pidfile.c_str());
+    return 1;
+  }
   int n = static_cast<int>(config_->threads.load());
   for (int i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(*this, i));
   for (auto& w : workers_) w->Start();
@@ -261,14 +264,28 @@ int Server::Run() {
     int sig = sigtimedwait(&set, nullptr, &ts);
     if (sig == SIGINT || sig == SIGTERM) {
       LOG_WARNING("Received %s scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      // As Redis: with save points set, a signal saves first, and a failed
+      // save keeps the server running.
+      if (!config_->save().empty()) {
+        persistence_->StopBackgroundSave();
+        LOG_NOTICE("Saving the final RDB snapshot before exiting.");
+        if (!persistence_->Save().empty()) {
+          LOG_WARNING("Error trying to save the DB, can't exit.");
+          LOG_WARNING("%s received but errors trying to shut down the server, check the logs for "
+                      "more information", sig == SIGINT ? "SIGINT" : "SIGTERM");
+          continue;
+        }
+      }
       shutdown_.store(true);
       WakeAllWorkers();
     }
     SampleMetrics();
+    persistence_->Cron();
     UpdateMemoryPeak();
     if (ExpiryFrozen() && NowMs() >= pause_.until_ms.load()) SetExpiryFrozen(false);
   }
   LOG_WARNING("User requested shutdown...");
+  persistence_->StopBackgroundSave();
   for (auto& w : workers_) w->Join();
   workers_.clear();
   JoinBackgroundFrees();

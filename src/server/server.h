@@ -19,6 +19,7 @@
 namespace magpie {
 
 class Connection;
+class Persistence;
 class Worker;
 class CommandRegistry;
 
@@ -60,6 +61,8 @@ class Server {
   PauseState& pause() { return pause_; }
   // The EVAL script cache, FUNCTION libraries and running scripts.
   ScriptRegistry& scripts() { return *scripts_; }
+  // RDB snapshots and INFO persistence.
+  Persistence& persistence() { return *persistence_; }
   // Ends a pause early and wakes the workers to run postponed clients.
   void Unpause();
   void WakeAllWorkers();
@@ -100,6 +103,7 @@ class Server {
   std::unique_ptr<Keyspace> keyspace_;
   std::unique_ptr<CommandRegistry> commands_;
   std::unique_ptr<ScriptRegistry> scripts_;
+  std::unique_ptr<Persistence> persistence_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<int> listen_fds_;
   std::vector<bool> listen_memcache_;

@@ -86,6 +86,9 @@ Entry* Shard::Find(const KeyRef& k, int64_t now_ms, bool* expired) {
     if (!ExpiryFrozen()) DeleteExpired(e, k);
     return nullptr;
   }
+  // A writer may change the value in place after this lookup: a snapshot
+  // must see the value first.
+  if (e != nullptr && !ReadOnlyAccess::on()) BeforeChange(k, e);
   return e;
 }
 
@@ -97,6 +100,7 @@ void Shard::Insert(const KeyRef& k, Entry* e) {
       return;
     }
   }
+  BeforeChange(k, nullptr);
   SyncEviction();  // before the insert, or the new entry would be adopted too
   table_.Insert(e, k.hash);
   KeyChanged(k.key);
@@ -118,6 +122,7 @@ void Shard::Replace(Entry* old_e, Entry* new_e, const KeyRef& k) {
 }
 
 void Shard::ReplaceCounted(Entry* old_e, size_t old_bytes, Entry* new_e, const KeyRef& k) {
+  BeforeChange(k, old_e);
   SyncEviction();
   table_.Replace(old_e, new_e, k.hash);
   KeyChanged(k.key);
@@ -145,6 +150,7 @@ void Shard::Modified(Entry* e) {
 void Shard::NoteModified(std::string_view key) { KeyChanged(key); }
 
 void Shard::KeyChanged(std::string_view key, bool expiry) {
+  LocalStats().dirty.Add();
   TouchWatchedKey(db_index_, key, expiry);
   TrackingInvalidateKey(key);
 }
@@ -165,6 +171,7 @@ void Shard::Upsert(const KeyRef& k, Entry* e, int64_t now_ms) {
 }
 
 Entry* Shard::Detach(const KeyRef& k) {
+  if (observer_ != nullptr) BeforeChange(k, table_.Find(k.key, k.hash));
   Entry* e = table_.Remove(k.key, k.hash);
   if (e != nullptr) {
     KeyChanged(k.key);
@@ -183,6 +190,7 @@ bool Shard::Erase(const KeyRef& k) {
 }
 
 Entry* Shard::SetExpire(Entry* e, const KeyRef& k, int64_t expire_ms) {
+  BeforeChange(k, e);
   if (expire_ms >= 0 && e->has_expire()) {
     e->set_expire_ms(expire_ms);
     KeyChanged(k.key);
@@ -270,6 +278,7 @@ Entry* Shard::RandomEntry(int64_t now_ms) {
 }
 
 void Shard::TakeAll(Table* out) {
+  if (observer_ != nullptr) observer_->BeforeClear();
   out->Swap(table_);
   AddTrackedBytes(-static_cast<int64_t>(bytes_.load(std::memory_order_relaxed)));
   bytes_.store(0, std::memory_order_relaxed);
@@ -282,6 +291,8 @@ void Shard::TakeAll(Table* out) {
 }
 
 void Shard::SwapContents(Shard& other) {
+  if (observer_ != nullptr) observer_->BeforeClear();
+  if (other.observer_ != nullptr) other.observer_->BeforeClear();
   table_.Swap(other.table_);
   size_t mine = bytes_.load(std::memory_order_relaxed);
   bytes_.store(other.bytes_.load(std::memory_order_relaxed), std::memory_order_relaxed);

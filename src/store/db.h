@@ -53,6 +53,36 @@ struct KeyRef {
   static KeyRef Of(std::string_view key);
 };
 
+class Shard;
+
+// Sees every key of a shard before it changes, while a point-in-time
+// snapshot walks that shard (persistence/snapshot.h). Called with the
+// shard's lock held. `current` is the key's entry as it is now (nullptr:
+// the key is absent and about to be created).
+class ShardObserver {
+ public:
+  virtual ~ShardObserver() = default;
+  virtual void BeforeChange(const KeyRef& k, Entry* current) = 0;
+  // The whole table is about to be emptied or swapped away (FLUSHDB,
+  // SWAPDB): the observer must take what it still needs now.
+  virtual void BeforeClear() = 0;
+};
+
+// While a read-only command runs on this thread its lookups cannot change
+// anything, so Shard::Find need not tell the observer (see RunHandler).
+class ReadOnlyAccess {
+ public:
+  explicit ReadOnlyAccess(bool on) : saved_(t_on) { t_on = on; }
+  ~ReadOnlyAccess() { t_on = saved_; }
+  ReadOnlyAccess(const ReadOnlyAccess&) = delete;
+  ReadOnlyAccess& operator=(const ReadOnlyAccess&) = delete;
+  static bool on() { return t_on; }
+
+ private:
+  static inline thread_local bool t_on = false;
+  bool saved_;
+};
+
 class Shard {
  public:
   Shard() = default;
@@ -133,6 +163,10 @@ class Shard {
 
   const Table& table() const { return table_; }
 
+  // The snapshot walking this shard, or nullptr (requires mu() held).
+  ShardObserver* observer() const { return observer_; }
+  void set_observer(ShardObserver* o) { observer_ = o; }
+
   // Readable without the lock (approximate while writers run).
   size_t size() const { return size_.load(std::memory_order_relaxed); }
   size_t expires() const { return expires_.load(std::memory_order_relaxed); }
@@ -165,7 +199,13 @@ class Shard {
   // moved to `new_e` already).
   void ReplaceCounted(Entry* old_e, size_t old_bytes, Entry* new_e, const KeyRef& k);
 
+  // Tells the observer (if any) that the key is about to change.
+  void BeforeChange(const KeyRef& k, Entry* current) {
+    if (observer_ != nullptr) [[unlikely]] observer_->BeforeChange(k, current);
+  }
+
   ShardMutex mu_;
+  ShardObserver* observer_ = nullptr;  // a snapshot in progress
   int db_index_ = 0;
   Table table_;
   std::vector<Entry*> volatile_;  // entries with a TTL; each knows its index

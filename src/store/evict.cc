@@ -132,6 +132,16 @@ int64_t IdleSeconds(const Entry* e, int64_t now_ms) {
 
 uint8_t LfuCounter(const Entry* e, int64_t now_ms) { return LfuDecayed(e->clock(), now_ms); }
 
+void SetIdleSeconds(Entry* e, int64_t idle, int64_t now_ms) {
+  uint32_t now = LruClock(now_ms);
+  uint32_t back = static_cast<uint32_t>(std::min<int64_t>(idle, kLruClockMax));
+  e->set_clock(now >= back ? now - back : kLruClockMax - (back - now));
+}
+
+void SetLfuCounter(Entry* e, uint8_t counter, int64_t now_ms) {
+  e->set_clock((LfuMinutes(now_ms) << 8) | counter);
+}
+
 void CarryAccess(const Entry* old_e, Entry* new_e) {
   if (old_e == new_e) return;
   EvictionPolicy p = CurrentPolicy();

@@ -95,6 +95,10 @@ void TouchEntry(Entry* e, int64_t now_ms);
 int64_t IdleSeconds(const Entry* e, int64_t now_ms);
 // The LFU counter after decay (OBJECT FREQ).
 uint8_t LfuCounter(const Entry* e, int64_t now_ms);
+// Sets the access clock as if the key was last touched `idle` seconds ago
+// (RDB IDLE records, RESTORE IDLETIME), or its LFU counter (FREQ).
+void SetIdleSeconds(Entry* e, int64_t idle, int64_t now_ms);
+void SetLfuCounter(Entry* e, uint8_t counter, int64_t now_ms);
 // When the current policy replaces `old_e` by `new_e` (same key), carries
 // over what the key has earned: its LFU counter, its S3-FIFO queue and
 // frequency (counted as one more access).

@@ -1,0 +1,56 @@
+// Persistence commands: SAVE, BGSAVE, LASTSAVE (persistence/persistence.h).
+// SHUTDOWN's final save and DEBUG RELOAD live with the server commands.
+#include <string>
+
+#include "commands/command.h"
+#include "commands/helpers.h"
+#include "persistence/persistence.h"
+#include "server/server.h"
+
+namespace magpie {
+
+namespace {
+
+void Save(CommandContext& c) {
+  std::string err = c.server.persistence().Save();
+  if (err.empty()) return c.reply.Ok();
+  if (err == "Background save already in progress") return c.reply.Error("ERR " + err);
+  c.reply.Error("ERR");  // Redis's bare error: the reason is in the log and INFO
+}
+
+// BGSAVE [SCHEDULE]
+void Bgsave(CommandContext& c) {
+  bool schedule = false;
+  if (c.argc() > 1) {
+    if (c.argc() > 2 || !EqualsIgnoreCase(c.arg(1), "schedule")) return c.reply.Error(err::kSyntax);
+    schedule = true;
+  }
+  Persistence& p = c.server.persistence();
+  if (p.bgsave_in_progress()) return c.reply.Error("ERR Background save already in progress");
+  // Inside EXEC the transaction holds shard locks the snapshot's cut needs:
+  // run it right after, as Redis defers a BGSAVE issued inside MULTI.
+  Persistence::BgsaveResult r = p.BackgroundSave(schedule || TransactionHold::active());
+  if (r == Persistence::BgsaveResult::kInProgress) {
+    return c.reply.Error("ERR Background save already in progress");
+  }
+  c.reply.Simple(r == Persistence::BgsaveResult::kStarted ? "Background saving started"
+                                                           : "Background saving scheduled");
+}
+
+void LastSave(CommandContext& c) { c.reply.Int(c.server.persistence().lastsave()); }
+
+CommandSpec Cmd(const char* name, int arity, uint32_t flags, const char* cats, const char* since,
+                const char* summary, CommandHandler h) {
+  return MakeCommand(name, arity, flags, {}, cats, "server", since, summary, h);
+}
+
+}  // namespace
+
+void RegisterPersistenceFamily(CommandRegistry& r) {
+  constexpr uint32_t kAdmin = kCmdAdmin | kCmdNoScript;
+  r.Add(Cmd("save", 1, kAdmin | kCmdNoMulti, "", "1.0.0", "Synchronously saves the database(s) to disk.", Save));
+  r.Add(Cmd("bgsave", -1, kAdmin, "", "1.0.0", "Asynchronously saves the database(s) to disk.", Bgsave));
+  r.Add(Cmd("lastsave", 1, kCmdLoading | kCmdStale | kCmdFast, "@admin @dangerous", "1.0.0", "Returns the Unix timestamp of the last successful save to disk.", LastSave));
+}
+
+}  // namespace magpie
