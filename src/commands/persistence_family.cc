@@ -28,8 +28,12 @@ void Bgsave(CommandContext& c) {
   Persistence& p = c.server.persistence();
   if (p.bgsave_in_progress()) return c.reply.Error("ERR Background save already in progress");
   // Inside EXEC the transaction holds shard locks the snapshot's cut needs:
-  // run it right after, as Redis defers a BGSAVE issued inside MULTI.
-  Persistence::BgsaveResult r = p.BackgroundSave(schedule || TransactionHold::active());
+  // the cron starts it right after, as Redis defers a BGSAVE inside MULTI.
+  if (TransactionHold::active()) {
+    p.Schedule();
+    return c.reply.Simple("Background saving scheduled");
+  }
+  Persistence::BgsaveResult r = p.BackgroundSave(schedule);
   if (r == Persistence::BgsaveResult::kInProgress) {
     return c.reply.Error("ERR Background save already in progress");
   }

@@ -55,6 +55,8 @@ class Persistence {
   // BGSAVE [SCHEDULE]. `schedule`: run it once the one in progress ends.
   BgsaveResult BackgroundSave(bool schedule);
   bool bgsave_in_progress() const { return bg_running_.load(); }
+  // A background save the cron starts within 100 ms.
+  void Schedule() { scheduled_ = true; }
 
   // Main thread, every 100 ms: reaps a finished background save, starts a
   // scheduled one, and checks the save points.
