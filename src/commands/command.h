@@ -41,6 +41,9 @@ enum CommandFlag : uint32_t {
   kCmdNoMandatoryKeys = 1u << 18,
   // Internal, not a Redis flag: allowed while a RESP2 client is subscribed.
   kCmdSubscribedOk = 1u << 19,
+  // Internal: runs other commands (EXEC, EVAL, FCALL), so it holds the AOF
+  // order across all of them (persistence/aof.h).
+  kCmdOrdered = 1u << 20,
 };
 
 struct CommandContext;

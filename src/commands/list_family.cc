@@ -13,6 +13,7 @@
 
 #include "commands/command.h"
 #include "commands/helpers.h"
+#include "persistence/aof.h"
 #include "server/blocking.h"
 #include "server/connection.h"
 #include "server/server.h"
@@ -444,12 +445,15 @@ ServeResult ServePop(Server& s, BlockedClient& b, std::string_view key, ReplyBui
   ListValue* l = List(e);
   reply.ArrayHeader(2);
   reply.Bulk(key);
+  const char* pop = front ? "LPOP" : "RPOP";
   if (mpop) {
     size_t n = std::min<size_t>(static_cast<size_t>(count), l->size());
     reply.ArrayHeader(n);
     for (size_t i = 0; i < n; ++i) Pop(l, front, [&](std::string_view v) { reply.Bulk(v); });
+    Aof::LogNow(b.db(), {pop, key, std::to_string(n)});
   } else {
     Pop(l, front, [&](std::string_view v) { reply.Bulk(v); });
+    Aof::LogNow(b.db(), {pop, key});
   }
   EraseIfEmpty(k.shard, k.ref, e, change, PopEvent(front));
   return ServeResult::kServed;
@@ -524,6 +528,7 @@ ServeResult ServeMove(Server& s, BlockedClient& b, std::string_view key, ReplyBu
   }
   MoveElement(s, b.db(), locks.shard(0), locks.ref(0), src, locks.shard(1), locks.ref(1), dst, from, to,
               reply, now);
+  Aof::LogNow(b.db(), {"LMOVE", key, dst, from ? "LEFT" : "RIGHT", to ? "LEFT" : "RIGHT"});
   return ServeResult::kServed;
 }
 

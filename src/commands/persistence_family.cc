@@ -4,6 +4,7 @@
 
 #include "commands/command.h"
 #include "commands/helpers.h"
+#include "persistence/aof.h"
 #include "persistence/persistence.h"
 #include "server/server.h"
 
@@ -41,6 +42,12 @@ void Bgsave(CommandContext& c) {
                                                            : "Background saving scheduled");
 }
 
+void BgRewriteAof(CommandContext& c) {
+  std::string err = c.server.aof().StartRewrite();
+  if (!err.empty()) return c.reply.Error(err);
+  c.reply.Simple("Background append only file rewriting started");
+}
+
 void LastSave(CommandContext& c) { c.reply.Int(c.server.persistence().lastsave()); }
 
 CommandSpec Cmd(const char* name, int arity, uint32_t flags, const char* cats, const char* since,
@@ -54,6 +61,7 @@ void RegisterPersistenceFamily(CommandRegistry& r) {
   constexpr uint32_t kAdmin = kCmdAdmin | kCmdNoScript;
   r.Add(Cmd("save", 1, kAdmin | kCmdNoMulti, "", "1.0.0", "Synchronously saves the database(s) to disk.", Save));
   r.Add(Cmd("bgsave", -1, kAdmin, "", "1.0.0", "Asynchronously saves the database(s) to disk.", Bgsave));
+  r.Add(Cmd("bgrewriteaof", 1, kAdmin, "", "1.0.0", "Asynchronously rewrites the append-only file to disk.", BgRewriteAof));
   r.Add(Cmd("lastsave", 1, kCmdLoading | kCmdStale | kCmdFast, "@admin @dangerous", "1.0.0", "Returns the Unix timestamp of the last successful save to disk.", LastSave));
 }
 

@@ -470,13 +470,13 @@ CommandSpec Sub(const char* name, int arity, uint32_t flags, const char* since,
 void RegisterScriptFamily(CommandRegistry& r) {
   constexpr uint32_t kRun = kCmdNoScript | kCmdStale | kCmdSkipMonitor | kCmdNoMandatoryKeys |
                             kCmdMovableKeys;
-  r.Add(Run("eval", kRun, "2.6.0", "Executes a server-side Lua script.", Eval));
-  r.Add(Run("evalsha", kRun, "2.6.0", "Executes a server-side Lua script by SHA1 digest.", EvalSha));
+  r.Add(Run("eval", kRun | kCmdOrdered, "2.6.0", "Executes a server-side Lua script.", Eval));
+  r.Add(Run("evalsha", kRun | kCmdOrdered, "2.6.0", "Executes a server-side Lua script by SHA1 digest.", EvalSha));
   r.Add(Run("eval_ro", kRun | kCmdReadOnly, "7.0.0",
             "Executes a read-only server-side Lua script.", EvalRo));
   r.Add(Run("evalsha_ro", kRun | kCmdReadOnly, "7.0.0",
             "Executes a read-only server-side Lua script by SHA1 digest.", EvalShaRo));
-  r.Add(Run("fcall", kRun, "7.0.0", "Invokes a function.", Fcall));
+  r.Add(Run("fcall", kRun | kCmdOrdered, "7.0.0", "Invokes a function.", Fcall));
   r.Add(Run("fcall_ro", kRun | kCmdReadOnly, "7.0.0", "Invokes a read-only function.", FcallRo));
 
   CommandSpec& script = r.Add(MakeCommand("script", -2, 0, {}, "@scripting", "scripting", "2.6.0",

@@ -18,6 +18,7 @@
 #include "pubsub/tracking.h"
 #include "server/blocking.h"
 #include "server/connection.h"
+#include "persistence/aof.h"
 #include "persistence/persistence.h"
 #include "server/log.h"
 #include "server/memory.h"
@@ -231,8 +232,7 @@ void InfoMemory(Server& s, std::string& out) {
 void InfoPersistence(Server& s, std::string& out) {
   out += "# Persistence\r\n";
   s.persistence().AppendInfo(out);
-  Field(out, "aof_enabled", 0);
-  Field(out, "aof_rewrite_in_progress", 0);
+  s.aof().AppendInfo(out);
 }
 
 void InfoStats(Server& s, std::string& out) {
@@ -589,6 +589,18 @@ void ConfigSet(CommandContext& c) {
   }
   std::string error = c.server.config().SetMany(pairs);
   if (!error.empty()) return c.reply.Error(error);
+  for (const auto& [name, value] : pairs) {
+    if (name != "appendonly") continue;
+    if (c.server.config().appendonly.load()) {
+      std::string err = c.server.aof().Enable();
+      if (!err.empty()) {
+        c.server.config().appendonly.store(false);
+        return c.reply.Error("ERR CONFIG SET failed (possibly related to argument 'appendonly') - " + err);
+      }
+    } else {
+      c.server.aof().Disable();
+    }
+  }
   c.reply.Ok();
 }
 

@@ -20,6 +20,7 @@
 
 #include "commands/command.h"
 #include "commands/helpers.h"
+#include "persistence/aof.h"
 #include "server/config.h"
 #include "server/connection.h"
 #include "server/server.h"
@@ -143,14 +144,18 @@ void SMembers(CommandContext& c) {
 }
 
 // Pops `count` (< size) random members, replying each.
-void PopSome(CommandContext& c, Entry* e, SetValue* s, size_t count, const SetLimits& lim) {
+// `popped`, when not null, receives the members (the AOF's SREM).
+void PopSome(CommandContext& c, Entry* e, SetValue* s, size_t count, const SetLimits& lim,
+             std::vector<std::string>* popped) {
   char buf[SetValue::kIntBuf];
   c.reply.SetHeader(count);
   size_t keep = s->size() - count;
   if (keep * 5 > count) {
     for (size_t i = 0; i < count; ++i) {
       size_t pos = s->RandomPos();
-      c.reply.Bulk(s->At(pos, buf));
+      std::string_view m = s->At(pos, buf);
+      c.reply.Bulk(m);
+      if (popped != nullptr) popped->emplace_back(m);
       s->EraseAt(pos);
     }
     return;
@@ -166,7 +171,10 @@ void PopSome(CommandContext& c, Entry* e, SetValue* s, size_t count, const SetLi
     kept->Add(m, lim);
     s->EraseAt(pos);
   }
-  s->ForEach([&](std::string_view m) { c.reply.Bulk(m); });
+  s->ForEach([&](std::string_view m) {
+    c.reply.Bulk(m);
+    if (popped != nullptr) popped->emplace_back(m);
+  });
   e->ReplaceValue(kept);
 }
 
@@ -191,18 +199,27 @@ void SPop(CommandContext& c) {
     char buf[SetValue::kIntBuf];
     ValueChange change(k.shard, e);
     size_t pos = s->RandomPos();
-    c.reply.Bulk(s->At(pos, buf));
+    std::string_view m = s->At(pos, buf);
+    c.reply.Bulk(m);
+    // A replay must remove what this pop removed, not draw again.
+    if (Aof::on()) Aof::LogInstead(c.db_index(), {"SREM", std::string(c.arg(1)), std::string(m)});
     s->EraseAt(pos);
     change.Done();
     return EraseIfEmpty(k.shard, k.ref, s);
   }
   if (static_cast<uint64_t>(count) >= s->size()) {
     ReplyMembers(c, s);
+    if (Aof::on()) Aof::LogInstead(c.db_index(), {"DEL", std::string(c.arg(1))});
     k.shard.Erase(k.ref);
     return Notify(c, kNotifyGeneric, "del", c.arg(1));
   }
   ValueChange change(k.shard, e);
-  PopSome(c, e, s, static_cast<size_t>(count), Limits(c));
+  std::vector<std::string> popped;
+  PopSome(c, e, s, static_cast<size_t>(count), Limits(c), Aof::on() ? &popped : nullptr);
+  if (Aof::on()) {
+    popped.insert(popped.begin(), {"SREM", std::string(c.arg(1))});
+    Aof::LogInstead(c.db_index(), std::move(popped));
+  }
   e->set_encoding(ValueOf<SetValue>(e)->encoding());
 }
 

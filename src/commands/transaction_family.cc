@@ -137,7 +137,7 @@ void RegisterTransactionFamily(CommandRegistry& r) {
   constexpr uint32_t kBase = kCmdNoScript | kCmdLoading | kCmdStale;
   r.Add(Cmd("multi", kBase | kCmdFast | kCmdAllowBusy, "1.2.0",
             "Mark the start of a transaction block", Multi, "O(1)"));
-  r.Add(Cmd("exec", kBase | kCmdSkipSlowlog, "1.2.0", "Execute all commands issued after MULTI",
+  r.Add(Cmd("exec", kBase | kCmdSkipSlowlog | kCmdOrdered, "1.2.0", "Execute all commands issued after MULTI",
             Exec, "Depends on commands in the transaction"));
   r.Add(MakeCommand("watch", -2, kBase | kCmdFast | kCmdAllowBusy, {1, -1, 1}, "@transaction",
                     "transactions", "2.2.0",

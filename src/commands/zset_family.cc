@@ -21,6 +21,7 @@
 
 #include "commands/command.h"
 #include "commands/helpers.h"
+#include "persistence/aof.h"
 #include "commands/zset_ops.h"
 #include "server/blocking.h"
 #include "server/connection.h"
@@ -706,6 +707,7 @@ ServeResult ServeZPop(Server& s, BlockedClient& b, std::string_view key, ReplyBu
   reply.Bulk(key);
   PopInto(reply, k.shard, k.ref, e, mpop ? count : 1, max,
           mpop ? PopShape::kNested : PopShape::kFlat);
+  Aof::LogNow(b.db(), {max ? "ZPOPMAX" : "ZPOPMIN", key, std::to_string(mpop ? count : 1)});
   return ServeResult::kServed;
 }
 

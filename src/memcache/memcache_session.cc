@@ -10,6 +10,7 @@
 #include "commands/helpers.h"
 #include "common/stats.h"
 #include "common/util.h"
+#include "persistence/aof.h"
 #include "server/memory.h"
 #include "server/server.h"
 
@@ -209,8 +210,47 @@ MemcacheSession::Status MemcacheSession::ProcessOne(IoBuffer& in, std::string& o
   return ProcessCommand(t, line_len, in, out);
 }
 
+namespace {
+
+// Commands that never change the dataset (no AOF order needed).
+bool McReadOnly(std::string_view cmd) {
+  return cmd == "get" || cmd == "gets" || cmd == "stats" || cmd == "version" || cmd == "mn" ||
+         cmd == "me" || cmd == "verbosity" || cmd == "quit";
+}
+
+// The AOF records a memcached write as the state it left the key in:
+// SET with its absolute expire time, or DEL (client flags are not kept).
+void LogKeyState(Server& server, const Tokens& t) {
+  if (t[0] == "flush_all") return Aof::LogNow(0, {"FLUSHDB"});
+  if (t.size() < 2) return;
+  std::string key(t[1]);
+  for (size_t i = 2; i < t.size(); ++i) {
+    if (t[i] == "b" && (t[0] == "ms" || t[0] == "md" || t[0] == "ma" || t[0] == "mg")) {
+      std::string decoded;
+      if (Base64Decode(t[1], &decoded)) key = decoded;
+    }
+  }
+  KeyLock k(server.keyspace().db(0), key);
+  Entry* e = k.shard.Find(k.ref, NowMs());
+  if (e == nullptr || e->type() != ObjType::kString) return Aof::LogNow(0, {"DEL", key});
+  if (!e->has_expire()) return Aof::LogNow(0, {"SET", key, e->str()});
+  Aof::LogNow(0, {"SET", key, e->str(), "PXAT", std::to_string(e->expire_ms())});
+}
+
+}  // namespace
+
 MemcacheSession::Status MemcacheSession::ProcessCommand(const Tokens& t, size_t line_len,
                                                         IoBuffer& in, std::string& out) {
+  if (!Aof::on() || McReadOnly(t[0])) return Execute(t, line_len, in, out);
+  Aof::OrderScope order(true);
+  uint64_t dirty = LocalStats().dirty.Get();
+  Status st = Execute(t, line_len, in, out);
+  if (LocalStats().dirty.Get() != dirty) LogKeyState(server_, t);
+  return st;
+}
+
+MemcacheSession::Status MemcacheSession::Execute(const Tokens& t, size_t line_len, IoBuffer& in,
+                                                 std::string& out) {
   std::string_view cmd = t[0];
   const char* data = in.data();
   if (cmd == "set" || cmd == "add" || cmd == "replace" || cmd == "append" || cmd == "prepend" ||

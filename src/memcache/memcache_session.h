@@ -40,6 +40,8 @@ class MemcacheSession {
   Status ProcessOne(IoBuffer& in, std::string& out);
   Status ProcessCommand(const std::vector<std::string_view>& t, size_t line_len, IoBuffer& in,
                         std::string& out);
+  Status Execute(const std::vector<std::string_view>& t, size_t line_len, IoBuffer& in,
+                        std::string& out);
   Status Storage(const std::vector<std::string_view>& t, std::string_view data_area,
                  size_t line_len, IoBuffer& in, std::string& out);
   void Retrieval(const std::vector<std::string_view>& t, std::string& out);

@@ -14,7 +14,7 @@
 #include "common/util.h"
 #include "persistence/rdb_load.h"
 #include "persistence/snapshot.h"
-#include "scripting/lua_vm.h"
+#include "persistence/aof_replay.h"
 #include "server/log.h"
 #include "server/server.h"
 #include "store/evict.h"
@@ -49,75 +49,26 @@ std::vector<std::pair<int64_t, int64_t>> SavePoints(const std::string& spec) {
 
 }  // namespace
 
-Persistence::Persistence(Server& server) : server_(server) { lastsave_ = NowMs() / 1000; }
-
-Persistence::~Persistence() { StopBackgroundSave(); }
-
-uint64_t Persistence::TotalDirty() {
-  uint64_t total = 0;
-  ForEachStats([&](const ThreadStats& s) { total += s.dirty.Get(); });
-  return total;
-}
-
-uint64_t Persistence::dirty() const {
-  uint64_t total = TotalDirty(), saved = dirty_saved_.load();
-  return total > saved ? total - saved : 0;
-}
-
-bool Persistence::Load() {
-  std::string path = server_.config().dbfilename();
-  if (access(path.c_str(), F_OK) != 0) return true;  // nothing saved yet
-  int64_t start = NowMs();
-  RdbLoadResult r = LoadRdbFile(path, server_.keyspace(), start);
-  if (!r.ok) {
-    LOG_WARNING("Fatal error loading the DB: %s. Exiting.", r.error.c_str());
-    return false;
-  }
-  if (!r.functions.empty()) {
-    LuaVm vm(server_);
-    auto set = std::make_shared<FunctionSet>();
-    for (const std::string& code : r.functions) {
-      auto lib = std::make_shared<Library>();
-      std::string err = vm.LoadLibrary(code, lib.get());
-      if (err.empty()) err = AddLibrary(set.get(), lib, false);
-      if (!err.empty()) {
-        LOG_WARNING("Fatal error loading the DB: a function library failed to load: %s. Exiting.",
-                    err.c_str());
-        return false;
-      }
-    }
-    std::lock_guard<std::mutex> lk(server_.scripts().functions_write_mu());
-    server_.scripts().PublishFunctions(set);
-  }
-  load_loaded_ = r.keys_loaded;
-  load_expired_ = r.keys_expired;
-  dirty_saved_ = TotalDirty();  // what loading inserted is not a change
-  LOG_NOTICE("Loading RDB produced by version %s", r.redis_ver.empty() ? "?" : r.redis_ver.c_str());
-  LOG_NOTICE("Done loading RDB, keys loaded: %llu, keys expired: %llu.",
-             static_cast<unsigned long long>(r.keys_loaded),
-             static_cast<unsigned long long>(r.keys_expired));
-  LOG_NOTICE("DB loaded from disk: %.3f seconds", static_cast<double>(NowMs() - start) / 1000.0);
-  return true;
-}
-
-std::unique_ptr<Snapshot> Persistence::NewSnapshot() {
+std::unique_ptr<Snapshot> BeginSnapshot(Server& server, bool aof_base) {
   Snapshot::Options o;
-  o.checksum = server_.config().rdbchecksum.load();
+  o.checksum = server.config().rdbchecksum.load();
   EvictionPolicy p = CurrentPolicy();
   o.save_lfu = IsLfu(p);
   o.save_lru = !o.save_lfu && (p == EvictionPolicy::kAllKeysLru || p == EvictionPolicy::kVolatileLru);
   o.now_ms = NowMs();
-  for (const auto& [name, lib] : server_.scripts().functions()->libraries) o.functions.push_back(lib->code);
-  auto snap = std::make_unique<Snapshot>(server_.keyspace(), std::move(o));
+  o.aof_base = aof_base;
+  for (const auto& [name, lib] : server.scripts().functions()->libraries) o.functions.push_back(lib->code);
+  auto snap = std::make_unique<Snapshot>(server.keyspace(), std::move(o));
   snap->Begin();
   return snap;
 }
 
-std::string Persistence::WriteSnapshot(Snapshot& snap, const std::string& temp) {
+std::string WriteSnapshotFile(Server& server, Snapshot& snap, const std::string& temp,
+                              const std::string& target) {
   int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
     std::string err = std::string("Failed opening the temp RDB file ") + temp +
-                      " (in server root dir " + server_.config().dir() + ") for saving: " +
+                      " (in server root dir " + server.config().dir() + ") for saving: " +
                       strerror(errno);
     LOG_WARNING("%s", err.c_str());
     snap.Abort();
@@ -126,7 +77,7 @@ std::string Persistence::WriteSnapshot(Snapshot& snap, const std::string& temp) 
   }
   int write_errno = 0;
   size_t since_sync = 0;
-  bool incremental = server_.config().rdb_save_incremental_fsync.load();
+  bool incremental = server.config().rdb_save_incremental_fsync.load();
   std::string failure = snap.Write([&](std::string_view bytes) {
     while (!bytes.empty()) {
       ssize_t n = write(fd, bytes.data(), bytes.size());
@@ -160,10 +111,9 @@ std::string Persistence::WriteSnapshot(Snapshot& snap, const std::string& temp) 
     LOG_WARNING("%s", err.c_str());
     return err;
   }
-  std::string target = server_.config().dbfilename();
   if (rename(temp.c_str(), target.c_str()) != 0) {
     std::string err = std::string("Error moving temp DB file ") + temp + " on the final destination " +
-                      target + " (in server root dir " + server_.config().dir() + "): " + strerror(errno);
+                      target + " (in server root dir " + server.config().dir() + "): " + strerror(errno);
     LOG_WARNING("%s", err.c_str());
     unlink(temp.c_str());
     return err;
@@ -176,13 +126,53 @@ std::string Persistence::WriteSnapshot(Snapshot& snap, const std::string& temp) 
   return "";
 }
 
+Persistence::Persistence(Server& server) : server_(server) { lastsave_ = NowMs() / 1000; }
+
+Persistence::~Persistence() { StopBackgroundSave(); }
+
+uint64_t Persistence::TotalDirty() {
+  uint64_t total = 0;
+  ForEachStats([&](const ThreadStats& s) { total += s.dirty.Get(); });
+  return total;
+}
+
+uint64_t Persistence::dirty() const {
+  uint64_t total = TotalDirty(), saved = dirty_saved_.load();
+  return total > saved ? total - saved : 0;
+}
+
+bool Persistence::Load() {
+  std::string path = server_.config().dbfilename();
+  if (access(path.c_str(), F_OK) != 0) return true;  // nothing saved yet
+  int64_t start = NowMs();
+  RdbLoadResult r = LoadRdbFile(path, server_.keyspace(), start);
+  if (!r.ok) {
+    LOG_WARNING("Fatal error loading the DB: %s. Exiting.", r.error.c_str());
+    return false;
+  }
+  std::string err;
+  if (!InstallFunctions(server_, r.functions, &err)) {
+    LOG_WARNING("Fatal error loading the DB: %s. Exiting.", err.c_str());
+    return false;
+  }
+  load_loaded_ = r.keys_loaded;
+  load_expired_ = r.keys_expired;
+  dirty_saved_ = TotalDirty();  // what loading inserted is not a change
+  LOG_NOTICE("Loading RDB produced by version %s", r.redis_ver.empty() ? "?" : r.redis_ver.c_str());
+  LOG_NOTICE("Done loading RDB, keys loaded: %llu, keys expired: %llu.",
+             static_cast<unsigned long long>(r.keys_loaded),
+             static_cast<unsigned long long>(r.keys_expired));
+  LOG_NOTICE("DB loaded from disk: %.3f seconds", static_cast<double>(NowMs() - start) / 1000.0);
+  return true;
+}
+
 std::string Persistence::Save() {
   if (bg_running_.load()) return "Background save already in progress";
   uint64_t dirty_at_start = TotalDirty();
   int64_t start = NowMs();
-  std::unique_ptr<Snapshot> snap = NewSnapshot();
+  std::unique_ptr<Snapshot> snap = BeginSnapshot(server_);
   std::string temp = "temp-" + std::to_string(getpid()) + "-" + std::to_string(temp_seq_++) + ".rdb";
-  std::string err = WriteSnapshot(*snap, temp);
+  std::string err = WriteSnapshotFile(server_, *snap, temp, server_.config().dbfilename());
   if (err.empty()) {
     LOG_NOTICE("DB saved on disk");
     dirty_saved_ = dirty_at_start;
@@ -219,14 +209,14 @@ void Persistence::StartBackground() {
   bg_start_ms_ = start;
   last_try_ms_ = start;
   uint64_t dirty_at_start = TotalDirty();
-  bg_snap_ = NewSnapshot();
+  bg_snap_ = BeginSnapshot(server_);
   Snapshot* snap = bg_snap_.get();
   std::string temp = "temp-" + std::to_string(getpid()) + "-" + std::to_string(temp_seq_++) + ".rdb";
   LOG_NOTICE("Background saving started");
   bg_ = std::thread([this, snap, temp, dirty_at_start, start] {
     // The snapshot competes with the workers for CPU: let them go first.
     setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
-    std::string err = WriteSnapshot(*snap, temp);
+    std::string err = WriteSnapshotFile(server_, *snap, temp, server_.config().dbfilename());
     if (err.empty()) LOG_NOTICE("Background saving terminated with success");
     Finished(err.empty(), dirty_at_start, start);
   });

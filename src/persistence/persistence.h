@@ -35,6 +35,15 @@ inline constexpr const char* kMisconfError =
     "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB "
     "error.";
 
+// Takes a snapshot's cut of the whole keyspace now (see snapshot.h), with
+// the options the configuration asks for. `aof_base`: the image starts an
+// AOF (its aof-base AUX field says so).
+std::unique_ptr<Snapshot> BeginSnapshot(Server& server, bool aof_base = false);
+// Writes a snapshot to `temp` (fsynced), then renames it to `target`, all
+// relative to the working directory (`dir`). "" or the error, logged.
+std::string WriteSnapshotFile(Server& server, Snapshot& snap, const std::string& temp,
+                              const std::string& target);
+
 class Persistence {
  public:
   explicit Persistence(Server& server);
@@ -74,8 +83,6 @@ class Persistence {
   void AppendInfo(std::string& out) const;
 
  private:
-  std::string WriteSnapshot(Snapshot& snap, const std::string& temp);
-  std::unique_ptr<Snapshot> NewSnapshot();
   void StartBackground();
   void Finished(bool ok, uint64_t dirty_at_start, int64_t started_ms);
   static uint64_t TotalDirty();

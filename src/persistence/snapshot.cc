@@ -185,7 +185,7 @@ std::string Snapshot::Write(const std::function<bool(std::string_view)>& write) 
   AppendAux(&out, "redis-bits", "64");
   AppendAux(&out, "ctime", std::to_string(opt_.now_ms / 1000));
   AppendAux(&out, "used-mem", std::to_string(UsedMemoryEstimate()));
-  AppendAux(&out, "aof-base", "0");
+  AppendAux(&out, "aof-base", opt_.aof_base ? "1" : "0");
   for (const auto& [name, value] : opt_.aux) AppendAux(&out, name, value);
   for (const std::string& code : opt_.functions) {
     out.push_back(static_cast<char>(rdb::kOpFunction2));

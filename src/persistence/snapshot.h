@@ -96,6 +96,7 @@ class Snapshot {
     bool save_lru = false;  // write IDLE records (an LRU policy is set)
     bool save_lfu = false;  // write FREQ records (an LFU policy is set)
     int64_t now_ms = 0;
+    bool aof_base = false;  // the image is an AOF's base (AUX aof-base 1)
     // Library code of FUNCTION libraries, written before the databases.
     std::vector<std::string> functions;
     // Extra AUX fields written after Redis's own (name, value).

@@ -199,6 +199,8 @@ void SignalBlockedKeysOf(int db) {
   for (const std::string& k : keys) SignalKeyReady(db, k);
 }
 
+bool HasReadyKeys() { return !t_ready.empty(); }
+
 void ServeReadyKeys(Server& s) {
   if (t_ready.empty()) return;
   // Serving may signal more keys (BLMOVE pushes): they join the end.

@@ -119,6 +119,8 @@ void SignalBlockedKeysOf(int db);
 // Serves the clients waiting on keys this thread signalled (called by the
 // dispatcher after each command, with no locks held).
 void ServeReadyKeys(Server& s);
+// Whether this thread signalled keys that ServeReadyKeys would serve.
+bool HasReadyKeys();
 
 // CLIENT UNBLOCK: true if client `id` was blocked and is now unblocked with
 // a timeout (null) reply, or the UNBLOCKED error when `error`.

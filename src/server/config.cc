@@ -203,13 +203,7 @@ struct DirectiveTable {
     t.push_back(StringDirective("logfile", &Config::logfile_, false, &Config::mu_));
     t.push_back(StringDirective("pidfile", &Config::pidfile_, false, &Config::mu_));
 
-    Directive appendonly = BoolDirective("appendonly", &Config::appendonly, true);
-    Setter plain = appendonly.set;
-    appendonly.set = [plain](Config& c, const Args& a) -> std::string {
-      if (EqualsIgnoreCase(a[0], "yes")) return "appendonly yes is not supported yet (no AOF)";
-      return plain(c, a);
-    };
-    t.push_back(appendonly);
+    t.push_back(BoolDirective("appendonly", &Config::appendonly, true));
 
 
     Directive loglevel;

@@ -9,6 +9,7 @@
 #include "commands/command.h"
 #include "common/stats.h"
 #include "common/util.h"
+#include "persistence/aof.h"
 #include "persistence/persistence.h"
 #include "pubsub/pubsub.h"
 #include "server/blocking.h"
@@ -421,7 +422,15 @@ void Connection::Dispatch(const std::vector<std::string_view>& args) {
     return;
   }
   RunHandler(*spec, args, NowMs());
-  ServeReadyKeys(server());
+  if (HasReadyKeys()) {
+    Aof::OrderScope order(true);  // the pops it serves are logged
+    ServeReadyKeys(server());
+  }
+}
+
+void Connection::Replay(const std::vector<std::string_view>& args) {
+  Dispatch(args);
+  out_.clear();
 }
 
 void Connection::RunHandler(const CommandSpec& spec, const std::vector<std::string_view>& args,
@@ -434,9 +443,18 @@ void Connection::RunHandler(const CommandSpec& spec, const std::vector<std::stri
     RememberTrackedKeys(spec, args);  // before the read: see pubsub/tracking.h
   }
   {
-    // A read-only command's lookups need not tell a snapshot in progress.
-    ReadOnlyAccess ro((spec.flags & kCmdReadOnly) != 0);
-    spec.handler(ctx);
+    // A write holds the AOF's order across its run and its record.
+    Aof::OrderScope order(Aof::on() && (spec.flags & (kCmdWrite | kCmdOrdered)) != 0);
+    int db_before = db();
+    uint64_t dirty_before = LocalStats().dirty.Get();
+    {
+      // A read-only command's lookups need not tell a snapshot in progress.
+      ReadOnlyAccess ro((spec.flags & kCmdReadOnly) != 0);
+      spec.handler(ctx);
+    }
+    if ((spec.flags & kCmdWrite) && Aof::on() && LocalStats().dirty.Get() != dirty_before) {
+      Aof::LogCommand(db_before, args, now_ms);
+    }
   }
   int64_t elapsed = MonotonicUs() - start;
   FeedMonitors(spec, args, db(), in_script ? std::string_view("lua") : std::string_view(addr_));
@@ -469,6 +487,7 @@ void Connection::Queue(const CommandSpec& spec, const std::vector<std::string_vi
 }
 
 bool Connection::Flush() {
+  if (Aof::NeedsSyncForReply()) Aof::SyncForReply();  // appendfsync always
   while (out_sent_ < out_.size()) {
     ssize_t n = send(fd_, out_.data() + out_sent_, out_.size() - out_sent_, MSG_NOSIGNAL);
     if (n > 0) {

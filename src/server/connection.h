@@ -99,6 +99,8 @@ class Connection {
   void BeginTransaction();
   // Ends the MULTI state and hands over what was queued (null outside one).
   std::unique_ptr<Transaction> TakeTransaction();
+  // Runs one command of an AOF being loaded (its reply is dropped).
+  void Replay(const std::vector<std::string_view>& args);
   // Runs a validated command's handler and counts it in the command
   // statistics. Serves no blocked client: Dispatch does that after the
   // command (EXEC's queued commands run through here).

@@ -14,6 +14,7 @@
 #include <random>
 
 #include "commands/command.h"
+#include "persistence/aof.h"
 #include "persistence/persistence.h"
 #include "common/stats.h"
 #include "common/util.h"
@@ -81,6 +82,7 @@ Server::Server(std::unique_ptr<Config> config)
       commands_(std::make_unique<CommandRegistry>()),
       scripts_(std::make_unique<ScriptRegistry>()),
       persistence_(std::make_unique<Persistence>(*this)),
+      aof_(std::make_unique<Aof>(*this)),
       start_time_ms_(NowMs()),
       run_id_(RandomHex(40)) {
   std::random_device rd;
@@ -246,13 +248,17 @@ int Server::Run() {
   AdjustOpenFilesLimit();
   if (!Listen()) return 1;
   WritePidFile();
-  if (!persistence_->Load()) {
+  int n = static_cast<int>(config_->threads.load());
+  for (int i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(*this, i));
+  // Loading runs before the workers start: an AOF replays through worker 0's
+  // client machinery, and no client sees a half-loaded dataset.
+  SetDeletionLogger([](int db, std::string_view key) { Aof::LogNow(db, {"DEL", key}); });
+  bool loaded = config_->appendonly.load() ? aof_->LoadAndStart() : persistence_->Load();
+  if (!loaded) {
     std::string pidfile = config_->pidfile();
     if (!pidfile.empty()) unlink(pidfile.c_str());
     return 1;
   }
-  int n = static_cast<int>(config_->threads.load());
-  for (int i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(*this, i));
   for (auto& w : workers_) w->Start();
   LOG_NOTICE("Server initialized with %d worker thread%s, %d databases of %u shards", n,
              n == 1 ? "" : "s", keyspace_->count(), kNumShards);
@@ -281,12 +287,14 @@ int Server::Run() {
     }
     SampleMetrics();
     persistence_->Cron();
+    aof_->Cron();
     UpdateMemoryPeak();
     if (ExpiryFrozen() && NowMs() >= pause_.until_ms.load()) SetExpiryFrozen(false);
   }
   LOG_WARNING("User requested shutdown...");
   persistence_->StopBackgroundSave();
   for (auto& w : workers_) w->Join();
+  aof_->Shutdown();  // everything logged is written and fsynced
   workers_.clear();
   JoinBackgroundFrees();
   std::string pidfile = config_->pidfile();

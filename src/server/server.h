@@ -19,6 +19,7 @@
 namespace magpie {
 
 class Connection;
+class Aof;
 class Persistence;
 class Worker;
 class CommandRegistry;
@@ -63,6 +64,8 @@ class Server {
   ScriptRegistry& scripts() { return *scripts_; }
   // RDB snapshots and INFO persistence.
   Persistence& persistence() { return *persistence_; }
+  // The append-only file.
+  Aof& aof() { return *aof_; }
   // Ends a pause early and wakes the workers to run postponed clients.
   void Unpause();
   void WakeAllWorkers();
@@ -104,6 +107,7 @@ class Server {
   std::unique_ptr<CommandRegistry> commands_;
   std::unique_ptr<ScriptRegistry> scripts_;
   std::unique_ptr<Persistence> persistence_;
+  std::unique_ptr<Aof> aof_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<int> listen_fds_;
   std::vector<bool> listen_memcache_;

@@ -16,6 +16,11 @@
 
 namespace magpie {
 
+namespace {
+std::atomic<bool> g_loading{false};
+std::atomic<DeletionLogger> g_deletion_logger{nullptr};
+}  // namespace
+
 KeyRef KeyRef::Of(std::string_view key) {
   return KeyRef{key, HashKey(key), KeySlot(key) & (kNumShards - 1)};
 }
@@ -61,6 +66,7 @@ void Shard::AddBytes(const Entry* e, bool add) {
 }
 
 void Shard::DeleteExpired(Entry* e, const KeyRef& k) {
+  if (DeletionLogger log = g_deletion_logger.load(std::memory_order_relaxed)) log(db_index_, k.key);
   KeyChanged(k.key, true);
   table_.Remove(k.key, k.hash);
   RemoveVolatile(e);
@@ -76,12 +82,16 @@ namespace {
 std::atomic<bool> g_expiry_frozen{false};
 }  // namespace
 
+void SetLoading(bool loading) { g_loading.store(loading); }
+bool Loading() { return g_loading.load(std::memory_order_relaxed); }
+void SetDeletionLogger(DeletionLogger fn) { g_deletion_logger.store(fn); }
+
 void SetExpiryFrozen(bool frozen) { g_expiry_frozen.store(frozen, std::memory_order_relaxed); }
 bool ExpiryFrozen() { return g_expiry_frozen.load(std::memory_order_relaxed); }
 
 Entry* Shard::Find(const KeyRef& k, int64_t now_ms, bool* expired) {
   Entry* e = table_.Find(k.key, k.hash);
-  if (e != nullptr && e->has_expire() && now_ms > e->expire_ms()) {
+  if (e != nullptr && e->has_expire() && now_ms > e->expire_ms() && !Loading()) {
     if (expired != nullptr) *expired = true;
     if (!ExpiryFrozen()) DeleteExpired(e, k);
     return nullptr;
@@ -305,6 +315,7 @@ void Shard::SwapContents(Shard& other) {
   std::swap(s3_bytes_, other.s3_bytes_);
   UpdateCounts();
   other.UpdateCounts();
+  LocalStats().dirty.Add();
 }
 
 void Shard::ResyncEviction() {
@@ -356,6 +367,7 @@ Entry* Shard::S3Victim(bool volatile_only) {
 
 void Shard::Evict(Entry* e) {
   KeyRef k{e->key(), HashKey(e->key()), 0};
+  if (DeletionLogger log = g_deletion_logger.load(std::memory_order_relaxed)) log(db_index_, k.key);
   FreeEntryLazily(Detach(k));
   LocalStats().evicted_keys.Add();
 }
@@ -464,6 +476,7 @@ void FlushDatabases(Keyspace& ks, int first, int last, bool async) {
     for (uint32_t s = 0; s < kNumShards; ++s) ks.db(d).shard(s).TakeAll(&(*detached)[i++]);
   }
   TrackingInvalidateAll();  // as Redis: every tracking client, whatever the databases
+  LocalStats().dirty.Add();  // a change even of empty databases (the AOF logs it)
   set.Unlock();
   auto free_all = [detached] {
     for (Table& t : *detached) FreeTable(&t);

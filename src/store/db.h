@@ -221,6 +221,17 @@ class Shard {
   size_t s3_bytes_ = 0;          // s3_'s MemoryUsage() as last tracked
 };
 
+// While an AOF is replayed nothing expires: a key whose time has passed is
+// still there for the commands that follow, as when they first ran (the
+// log has the DEL that removed it). Expiry resumes after loading.
+void SetLoading(bool loading);
+bool Loading();
+
+// Called with the shard lock held when expiry or eviction deletes a key
+// (the AOF logs a DEL). `db` is the key's database.
+using DeletionLogger = void (*)(int db, std::string_view key);
+void SetDeletionLogger(DeletionLogger fn);
+
 // While a CLIENT PAUSE is in force the dataset is frozen: expired keys read
 // as missing but are not deleted, and the active cycle stands still.
 void SetExpiryFrozen(bool frozen);
