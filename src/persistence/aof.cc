@@ -211,17 +211,19 @@ void Aof::Append(int db, const std::vector<std::string_view>& args) {
 }
 
 bool Aof::NeedsSyncForReply() {
-  return on() && t_last_seq != 0 && g_aof != nullptr &&
-         g_aof->server_.config().appendfsync.load(std::memory_order_relaxed) == 2 &&
-         g_aof->synced_.load(std::memory_order_acquire) < t_last_seq;
+  if (!on() || t_last_seq == 0 || g_aof == nullptr) return false;
+  bool always = g_aof->server_.config().appendfsync.load(std::memory_order_relaxed) == 2;
+  return (always ? g_aof->synced_ : g_aof->written_).load(std::memory_order_acquire) < t_last_seq;
 }
 
 void Aof::SyncForReply() {
   Aof* a = g_aof;
   if (a == nullptr) return;
   std::lock_guard<std::mutex> lk(a->write_mu_);
-  if (a->synced_.load() >= t_last_seq) return;  // another worker's group commit covered it
-  if (!a->WriteOut(true)) {
+  bool always = a->server_.config().appendfsync.load(std::memory_order_relaxed) == 2;
+  // Another worker's group commit may have covered it.
+  if ((always ? a->synced_ : a->written_).load() >= t_last_seq) return;
+  if (!a->WriteOut(always) && always) {
     LOG_WARNING("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
     _exit(1);
   }
@@ -251,7 +253,8 @@ bool Aof::WriteOut(bool fsync_after) {
     last_fsync_ms_ = NowMs();
   }
   last_write_ok_ = true;
-  synced_.store(seq, std::memory_order_release);
+  written_.store(seq, std::memory_order_release);
+  if (fsync_after) synced_.store(seq, std::memory_order_release);
   return true;
 }
 

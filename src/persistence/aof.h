@@ -21,11 +21,13 @@
 // starts the next incremental file at that instant, so the new base plus
 // the new incremental file is exactly the dataset.
 //
-// Durability. Records go to an in-memory buffer. appendfsync always: a
-// worker writes and fsyncs the buffer (everything appended so far, group
-// commit) before it sends any reply that follows a logged write. everysec:
-// the AOF thread writes every 10 ms and fsyncs once a second. no: it
-// writes, the kernel flushes.
+// Durability. Records go to an in-memory buffer. Before a worker sends a
+// reply that follows a logged write it writes the buffer (everything
+// appended so far, by every worker: group commit), as Redis writes its AOF
+// buffer before replying — so a crashed process never loses an
+// acknowledged write. appendfsync always: that write is also fsynced
+// before the reply. everysec: the AOF thread fsyncs once a second (and
+// writes every 10 ms what no reply waited for). no: the kernel flushes.
 #pragma once
 
 #include <atomic>
@@ -85,8 +87,8 @@ class Aof {
   // by expiry or eviction (under the key's shard lock), a served pop.
   static void LogNow(int db, const std::vector<std::string_view>& args);
 
-  // appendfsync always: before replies go out, makes what this thread
-  // logged durable.
+  // Before replies go out: writes what this thread logged (and fsyncs it
+  // under appendfsync always).
   static bool NeedsSyncForReply();
   static void SyncForReply();
 
@@ -134,7 +136,8 @@ class Aof {
 
   std::mutex write_mu_;     // fd_, the write/fsync of the buffer, manifest_
   int fd_ = -1;             // the current incremental file
-  std::atomic<uint64_t> synced_{0};  // records durable (written and, if always, fsynced)
+  std::atomic<uint64_t> written_{0};  // records handed to the kernel (survive a crash)
+  std::atomic<uint64_t> synced_{0};   // records fsynced (survive a power loss)
   std::atomic<int64_t> size_{0};     // bytes of the current incremental files
   std::atomic<int64_t> base_size_{0};
   std::atomic<int64_t> rewrite_base_size_{0};  // total size after the last rewrite
