@@ -2,8 +2,6 @@
 """Example 3: a Flask product API over real HTTP with cached responses and
 invalidation on change; database queries counted by the database."""
 
-import http.client
-import json
 import os
 import sys
 import time
@@ -13,22 +11,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import redis  # noqa: E402
 
 from common import database, servers, shopdata  # noqa: E402
-from product_api import create_app, serve  # noqa: E402
-
-
-class Client:
-    def __init__(self, port):
-        self.http = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-
-    def call(self, method, path, body=None):
-        headers = {"Content-Type": "application/json"} if body is not None else {}
-        t = time.perf_counter()
-        self.http.request(method, path, body=None if body is None else json.dumps(body),
-                          headers=headers)
-        resp = self.http.getresponse()
-        data = resp.read()
-        ms = (time.perf_counter() - t) * 1000
-        return resp.status, resp.getheader("X-Cache"), json.loads(data) if resp.status == 200 else None, ms
+from product_api import Client, create_app, serve  # noqa: E402
 
 
 def main():

@@ -11,16 +11,20 @@ its category's listing (the only responses that contain the changed row), so
 the next GET rebuilds them. With r=None the same app runs without a cache,
 which is the baseline measure.py compares against.
 
-Each server thread has its own database connection (threading.local).
+A request borrows a database connection from the app's pool of idle ones
+(opening one only when all are busy) and returns it when it ends.
 `serve(app)` runs the app on a real HTTP/1.1 server (werkzeug, threaded,
 keep-alive) on a free port in a background thread.
 """
 
+import http.client
 import json
+import queue
 import socket
 import threading
+import time
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, g, request
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from common import shopdata
@@ -29,14 +33,23 @@ from common.database import free_port
 
 def create_app(db, r=None, ttl=300, prefix="api"):
     app = Flask(__name__)
-    local = threading.local()
+    idle = queue.LifoQueue()  # database connections not in use by a request
     app.config["db_connections"] = []
 
     def conn():
-        if not hasattr(local, "conn"):
-            local.conn = db.connect()
-            app.config["db_connections"].append(local.conn)
-        return local.conn
+        if "conn" not in g:
+            try:
+                g.conn = idle.get_nowait()
+            except queue.Empty:
+                g.conn = db.connect()
+                app.config["db_connections"].append(g.conn)
+        return g.conn
+
+    @app.teardown_request
+    def give_back(_exc):
+        c = g.pop("conn", None)
+        if c is not None:
+            idle.put(c)
 
     def cached_json(key, build):
         if r is not None:
@@ -117,3 +130,21 @@ class ServerThread:
 
 def serve(app):
     return ServerThread(app)
+
+
+class Client:
+    """A keep-alive HTTP client: call() -> (status, X-Cache, JSON body or None, ms)."""
+
+    def __init__(self, port):
+        self.http = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def call(self, method, path, body=None):
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        t = time.perf_counter()
+        self.http.request(method, path, body=None if body is None else json.dumps(body),
+                          headers=headers)
+        resp = self.http.getresponse()
+        data = resp.read()
+        ms = (time.perf_counter() - t) * 1000
+        parsed = json.loads(data) if resp.status == 200 else None
+        return resp.status, resp.getheader("X-Cache"), parsed, ms
