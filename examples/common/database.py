@@ -224,8 +224,11 @@ class PostgresCluster:
                               stderr=subprocess.STDOUT, **kw)
 
     def start(self, timeout=60):
-        self.dir = tempfile.mkdtemp(prefix="magpie-examples-pg-")
-        if os.geteuid() == 0:
+        # As root the cluster belongs to another user, who must be able to
+        # reach the dir: /tmp, whatever TMPDIR says.
+        root = os.geteuid() == 0
+        self.dir = tempfile.mkdtemp(prefix="magpie-examples-pg-", dir="/tmp" if root else None)
+        if root:
             for name in ("postgres", "nobody"):
                 try:
                     pw = pwd.getpwnam(name)
