@@ -21,7 +21,7 @@ def test_demo_kills_the_worker_after_and_before_commit(server, r, shop_db):
     assert r.dbsize() == 0
 
 
-def test_sigkill_at_an_arbitrary_moment_loses_nothing(server, r, shop_db, scale):
+def test_sigkill_at_an_arbitrary_moment_loses_nothing(server, r, shop_db):
     prefix, pids, n = "t4", list(range(200, 210)), 400
     conn = shop_db.connect()
     before = {p: conn.one("SELECT stock FROM products WHERE id = %s", (p,))[0] for p in pids}
