@@ -121,9 +121,10 @@ def table(results, db):
              "|---|---|---:|---:|---:|---:|---:|---:|"]
     for name, res in results.items():
         for label, m in res.items():
+            hit_rate = "—" if m["hit_rate"] is None else "%.1f%%" % (100 * m["hit_rate"])
             lines.append("| %s | %s | %d | %.3f ms | %.3f ms | %.3f ms | %d | %s |" % (
                 name, label, m["requests"], m["p50_ms"], m["p99_ms"], m["mean_ms"],
-                m["db_queries"], "—" if m["hit_rate"] is None else "%.1f%%" % (100 * m["hit_rate"])))
+                m["db_queries"], hit_rate))
     lines.append("")
     lines.append("Database: %s. Same run, same machine." % db.describe())
     return "\n".join(lines)

@@ -98,7 +98,8 @@ def main():
             os.makedirs(OUT, exist_ok=True)
             ok, lines = run_one("measure.py (under monitor.py)", [
                 PYTHON, os.path.join(HERE, "monitor.py"), "--url", env["REDIS_URL"],
-                "--csv", os.path.join(OUT, "monitor.csv"), "--png", os.path.join(OUT, "monitor.png"),
+                "--csv", os.path.join(OUT, "monitor.csv"),
+                "--png", os.path.join(OUT, "monitor.png"),
                 "--title", "Magpie INFO during examples/measure.py", "--",
                 PYTHON, os.path.join(HERE, "measure.py"), "--json",
                 os.path.join(OUT, "measure.json")], env, timeout=900)
