@@ -50,7 +50,7 @@ bench: build
 	$(PY) bench/bench.py $(ARGS)
 
 examples: build
-	$(PY) examples/run_all.py
+	$(PY) examples/run_all.py $(ARGS)
 
 lint:
 	clang-format --dry-run -Werror $$(git ls-files 'src/*.cc' 'src/*.h')

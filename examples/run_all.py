@@ -1,122 +1,123 @@
 #!/usr/bin/python3
-"""Runs every examples/seeds/*.py and examples/*/demo.py against a fresh Magpie server.
+"""Runs every example against a freshly started Magpie and database.
 
-Starts <repo>/build/magpie-server (or $MAGPIE_BIN) on a free port with
---save '', runs each seed example with REDIS_URL pointing at it, prints one
-line per example with what it demonstrated, stops the server by PID, and exits
-non-zero if any example failed.
+    run_all.py [--no-measure] [--only NAME]
+
+Starts <repo>/build/magpie-server (or $MAGPIE_BIN) on free Redis and
+memcached ports with --save '', and a private database (common/database.py:
+a PostgreSQL cluster made by initdb on a free port, or an SQLite file when
+PostgreSQL is not installed) loaded with the generated shop data. Then runs
+examples/seeds/*.py, examples/NN_*/demo.py and examples/near_cache/demo.py
+with REDIS_URL, MEMCACHED_ADDR and EXAMPLES_DB pointing at them, printing one
+line per example with what it demonstrated, and finally measure.py (the
+with/without-Magpie latency table) under monitor.py, which writes
+build/examples/monitor.csv and monitor.png. Stops the server and the
+database by PID and exits non-zero if anything failed.
 """
 
+import argparse
 import glob
 import os
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from common import database, servers  # noqa: E402
+
 REPO = os.path.dirname(HERE)
-BIN = os.path.abspath(os.environ.get("MAGPIE_BIN") or os.path.join(REPO, "build", "magpie-server"))
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+OUT = os.path.join(REPO, "build", "examples")
 
 
-def free_port():
-    while True:
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        if port not in (6379, 11211):
-            return port
+def scripts(only):
+    found = sorted(glob.glob(os.path.join(HERE, "seeds", "*.py")))
+    found += sorted(glob.glob(os.path.join(HERE, "[0-9][0-9]_*", "demo.py")))
+    found += [os.path.join(HERE, "near_cache", "demo.py")]
+    return [s for s in found if not only or only in os.path.relpath(s, HERE)]
 
 
-def answers_ping(port):
+def run_one(label, cmd, env, timeout=300):
+    t0 = time.monotonic()
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-            s.sendall(b"*1\r\n$4\r\nPING\r\n")
-            return s.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-def start_server(logf):
-    port = free_port()
-    cmd = [BIN, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-    if not os.path.basename(BIN).startswith("redis-server"):
-        cmd += ["--threads", "2"]
-    proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, cwd=tempfile.gettempdir())
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            break
-        if answers_ping(port):
-            return proc, port
-        time.sleep(0.05)
-    stop_server(proc)
-    return None, port
-
-
-def stop_server(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-    return proc.returncode
+        p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=timeout)
+        out, rc = p.stdout.decode("utf-8", "replace"), p.returncode
+    except subprocess.TimeoutExpired as e:
+        out, rc = (e.stdout or b"").decode("utf-8", "replace") + "\nTIMEOUT", -1
+    lines = out.strip().splitlines()
+    demo = [line for line in lines if line.startswith("DEMONSTRATED:")]
+    dt = time.monotonic() - t0
+    if rc == 0 and demo:
+        print("PASS %-42s %6.2fs  %s" % (label, dt, demo[-1][len("DEMONSTRATED: "):]), flush=True)
+        return True, lines
+    print("FAIL %-42s %6.2fs  exit %d" % (label, dt, rc))
+    for line in lines[-20:]:
+        print("     | " + line)
+    return False, lines
 
 
 def main():
-    if not os.path.exists(BIN):
-        print("run_all: server binary not found: %s (run `make build`)" % BIN)
-        return 2
-    scripts = sorted(glob.glob(os.path.join(HERE, "seeds", "*.py")))
-    scripts += sorted(glob.glob(os.path.join(HERE, "*", "demo.py")))
-    log = tempfile.NamedTemporaryFile(prefix="magpie-examples-", suffix=".log", delete=False)
-    proc, port = start_server(log)
-    if proc is None:
-        log.flush()
-        print("run_all: %s did not start; log %s:" % (BIN, log.name))
-        print(open(log.name, errors="replace").read()[-2000:])
-        return 2
-    failures = 0
-    passed = 0
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--no-measure", action="store_true")
+    ap.add_argument("--only", default="")
+    args = ap.parse_args()
+    server = servers.MagpieServer()
     try:
-        print("run_all: %s (pid %d) on port %d" % (BIN, proc.pid, port))
-        for script in scripts:
-            name = os.path.basename(script)
-            env = dict(os.environ, REDIS_URL="redis://127.0.0.1:%d/0" % port)
-            t0 = time.monotonic()
-            try:
-                p = subprocess.run([PYTHON, script], env=env, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, timeout=120)
-                out, rc = p.stdout.decode("utf-8", "replace"), p.returncode
-            except subprocess.TimeoutExpired as e:
-                out, rc = (e.stdout or b"").decode("utf-8", "replace") + "\nTIMEOUT", -1
-            lines = out.strip().splitlines()
-            demo = [l for l in lines if l.startswith("DEMONSTRATED:")]
-            dt = time.monotonic() - t0
-            if rc == 0 and demo:
-                passed += 1
-                print("PASS %-28s %5.2fs  %s" % (name, dt, demo[-1][len("DEMONSTRATED: "):]))
-            else:
-                failures += 1
-                print("FAIL %-28s %5.2fs  exit %d" % (name, dt, rc))
-                for l in lines[-15:]:
-                    print("     | " + l)
+        server.start()
+    except RuntimeError as e:
+        print("run_all: %s" % e)
+        return 2
+    db_server = None
+    failures = passed = 0
+    try:
+        db_server = database.start()
+        from common import shopdata
+        t = time.monotonic()
+        shopdata.load(db_server.database)
+        conn = db_server.database.connect()
+        sizes = shopdata.counts(conn)
+        conn.close()
+        print("run_all: %s (pid %d) on ports %d (Redis) and %s (memcached)"
+              % (server.binary, server.pid, server.port, server.memcached_port or "-"))
+        print("run_all: %s (pid %s), %s loaded in %.1fs"
+              % (db_server.database.describe(), db_server.pid() or "in-process",
+                 ", ".join("%d %s" % (v, k) for k, v in sizes.items()),
+                 time.monotonic() - t), flush=True)
+        env = dict(os.environ, **server.env(), **db_server.database.env())
+        for script in scripts(args.only):
+            label = os.path.relpath(script, HERE)
+            if "08_memcached" in label and not server.memcached_port:
+                print("SKIP %-42s         %s has no memcached port" % (label, server.binary))
+                continue
+            ok, _ = run_one(label, [PYTHON, script], env)
+            passed += ok
+            failures += not ok
+        if not args.no_measure and not args.only:
+            os.makedirs(OUT, exist_ok=True)
+            ok, lines = run_one("measure.py (under monitor.py)", [
+                PYTHON, os.path.join(HERE, "monitor.py"), "--url", env["REDIS_URL"],
+                "--csv", os.path.join(OUT, "monitor.csv"),
+                "--png", os.path.join(OUT, "monitor.png"),
+                "--title", "Magpie INFO during examples/measure.py", "--",
+                PYTHON, os.path.join(HERE, "measure.py"), "--json",
+                os.path.join(OUT, "measure.json")], env, timeout=900)
+            passed += ok
+            failures += not ok
+            if ok:
+                print("\n".join(line for line in lines if line.startswith(("|", "Database:",
+                                                                             "monitor:"))))
     finally:
-        rc = stop_server(proc)
-        log.close()
+        rc = server.stop()
+        if db_server is not None:
+            db_server.stop()
     if rc not in (0, None):
-        print("run_all: server exited with %s (log %s)" % (rc, log.name))
+        print("run_all: server exited with %s (log %s)" % (rc, server.log.name))
         failures += 1
     else:
-        os.unlink(log.name)
-    print("run_all: %d/%d examples passed" % (passed, len(scripts)))
+        os.unlink(server.log.name)
+    print("run_all: %d/%d passed" % (passed, passed + failures))
     return 1 if failures else 0
 
 

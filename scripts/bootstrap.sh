@@ -9,6 +9,7 @@ PACKAGES=(
   liblua5.1-0-dev lua-cjson-dev lua-bitop-dev libssl-dev liblzf-dev
   redis-server redis-tools memcached
   python3 python3-redis python3-hiredis python3-pymemcache python3-pytest
+  postgresql python3-flask python3-psycopg2 python3-matplotlib
   procps
 )
 
@@ -30,8 +31,10 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The packaged redis-server and memcached are reference peers for tests and
-# benchmarks, never services: stop the ones the packages may have started.
-for svc in redis-server memcached; do
+# benchmarks, and PostgreSQL backs the examples from private clusters they
+# create themselves: none of them is a service. Stop the ones the packages
+# may have started.
+for svc in redis-server memcached postgresql; do
   if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true; fi
   if command -v service >/dev/null 2>&1; then $SUDO service "$svc" stop >/dev/null 2>&1 || true; fi
 done

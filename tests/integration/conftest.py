@@ -566,3 +566,48 @@ def rc(server, raw):
     c = raw()
     assert c.cmd("FLUSHALL") == b"+OK\r\n"
     return c
+
+
+# ---------------------------------------------------------------------------
+# examples/: a real database behind the example applications
+# ---------------------------------------------------------------------------
+
+EXAMPLES_DIR = os.path.join(REPO, "examples")
+EXAMPLES_SCALE = "0.2"  # 1,000 users, 400 products, 8,000 orders
+
+
+@pytest.fixture(scope="session")
+def shop_db():
+    """A private database with the examples' shop data, for the whole session:
+    PostgreSQL (initdb + pg_ctl on a free port, stopped by PID at the end) or
+    SQLite when PostgreSQL is not installed. See examples/common/database.py."""
+    import sys
+    if EXAMPLES_DIR not in sys.path:
+        sys.path.insert(0, EXAMPLES_DIR)
+    from common import database, shopdata
+    db_server = database.start()
+    try:
+        shopdata.load(db_server.database, scale=float(EXAMPLES_SCALE))
+        yield db_server.database
+    finally:
+        db_server.stop()
+
+
+def example_env(server, db, **extra):
+    """Environment for an example process: the server under test and shop_db."""
+    env = dict(os.environ, REDIS_URL="redis://127.0.0.1:%d/0" % server.port,
+               EXAMPLES_SCALE=EXAMPLES_SCALE, **db.env())
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def run_example(relpath, env, timeout=None):
+    """Runs examples/<relpath>; asserts exit 0 and a final DEMONSTRATED: line;
+    returns the output."""
+    p = subprocess.run([PYTHON, os.path.join(EXAMPLES_DIR, relpath)], env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=timeout or (300 if SANITIZED else 120))
+    out = p.stdout.decode("utf-8", "replace")
+    assert p.returncode == 0, "%s exited %d:\n%s" % (relpath, p.returncode, out[-4000:])
+    assert out.strip().splitlines()[-1].startswith("DEMONSTRATED:"), out[-2000:]
+    return out
