@@ -78,6 +78,8 @@ import tempfile
 import threading
 import time
 
+import snapshot_section  # bench/snapshot_section.py
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS_DIR = os.path.join(ROOT, "bench", "results")
 TESTS = ["SET", "GET", "INCR", "MSET"]
@@ -96,7 +98,8 @@ LEN_CMD = {"mylist": "LLEN", "myset": "SCARD", "myhash": "HLEN", "myzset": "ZCAR
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 RESERVED_PORTS = {6379, 11211, 16379}
-SECTIONS = ["throughput", "memory", "collections-memory", "pubsub", "memcached", "scripting", "eviction"]  # default: all, in this order
+SECTIONS = ["throughput", "memory", "collections-memory", "pubsub", "memcached", "scripting", "eviction",
+            "snapshot"]  # default: all, in this order
 
 
 # --------------------------------------------------------------------------- utils
@@ -1627,6 +1630,8 @@ def render(report):
         L.append("")
     if report.get("eviction"):
         render_eviction(report["eviction"], L)
+    if report.get("snapshot"):
+        snapshot_section.render_snapshot(report["snapshot"], L)
     if tp:
         L.append("## Exact commands")
         L.append("")
@@ -1758,6 +1763,9 @@ def main():
             report["scripting"] = scripting_section(args, fleet, workdir)
         if "eviction" in sections:
             report["eviction"] = eviction_section(args, fleet, workdir)
+        if "snapshot" in sections:
+            report["snapshot"] = snapshot_section.snapshot_section(sys.modules[__name__], args, fleet,
+                                                                   workdir)
     except KeyboardInterrupt:
         log(f"interrupted; stopping servers (server logs kept in {workdir})")
         return 130

@@ -214,8 +214,8 @@ void Persistence::StartBackground() {
   std::string temp = "temp-" + std::to_string(getpid()) + "-" + std::to_string(temp_seq_++) + ".rdb";
   LOG_NOTICE("Background saving started");
   bg_ = std::thread([this, snap, temp, dirty_at_start, start] {
-    // The snapshot competes with the workers for CPU: let them go first.
-    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+    // Not niced: a low-priority thread preempted while it holds a shard
+    // lock would keep that shard's clients waiting (priority inversion).
     std::string err = WriteSnapshotFile(server_, *snap, temp, server_.config().dbfilename());
     if (err.empty()) LOG_NOTICE("Background saving terminated with success");
     Finished(err.empty(), dirty_at_start, start);
