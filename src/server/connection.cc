@@ -394,7 +394,22 @@ void Connection::Dispatch(const std::vector<std::string_view>& args) {
     reject(err::kNoAuth, spec);
     return;
   }
-  if ((spec->flags & kCmdDenyOom) && !EnsureMemory(server().keyspace(), NowMs())) {
+  // EXEC counts as denyoom when a queued command is (Redis's cmd_flags).
+  bool denyoom = (spec->flags & kCmdDenyOom) != 0;
+  if (!denyoom && tx_ != nullptr && key == "exec") {
+    for (const CommandSpec* q : tx_->specs) denyoom |= (q->flags & kCmdDenyOom) != 0;
+  }
+  if (denyoom && !EnsureMemory(server().keyspace(), NowMs())) {
+    if (tx_ != nullptr && key == "exec") {
+      // A rejected EXEC discards the transaction, as in Redis.
+      TakeTransaction();
+      UnwatchAll(&watch_);
+      reply_.Error("EXECABORT Transaction discarded because of: " + std::string(kOomError));
+      worker_.command_stats()[static_cast<size_t>(spec->id)].rejected_calls.Add();
+      std::lock_guard<std::mutex> lk(worker_.errors_mu());
+      ++worker_.error_counts()[std::string(reply_.last_error_code())];
+      return;
+    }
     return reject(kOomError, spec);
   }
   // stop-writes-on-bgsave-error: as Redis, writes and PING are refused.

@@ -353,3 +353,36 @@ def test_memcached_writes_are_evicted_and_counted(server_factory, scale):
         assert mc.get(b"mc:%d" % (n - 1)) == b"v" * 100  # reads are served
     finally:
         mc.close()
+
+
+def test_exec_rechecks_memory_for_queued_writes(server_factory, redis_ref):
+    """A MULTI queued below maxmemory, EXECed above it: EXECABORT, as Redis 7.0."""
+    def run(port):
+        a = redis.Redis(host="127.0.0.1", port=port)
+        b = redis.Redis(host="127.0.0.1", port=port)
+        b.flushall()
+        b.set("x", "1")
+        conn = a.connection_pool.get_connection("MULTI")
+        try:
+            conn.send_command("MULTI")
+            first = conn.read_response()
+            conn.send_command("SET", "a", "b")
+            queued = conn.read_response()
+            b.config_set("maxmemory", "1")
+            conn.send_command("EXEC")
+            try:
+                exec_reply = conn.read_response()
+            except redis.ResponseError as e:
+                exec_reply = "ERR:" + str(e)
+            b.config_set("maxmemory", "0")
+            conn.send_command("EXEC")
+            try:
+                again = conn.read_response()
+            except redis.ResponseError as e:
+                again = "ERR:" + str(e)
+        finally:
+            a.connection_pool.release(conn)
+        return [first, queued, exec_reply, again, b.exists("a")]
+
+    s = server_factory()
+    assert run(s.port) == run(redis_ref.port)
