@@ -7,6 +7,7 @@
 
 #include "commands/command.h"
 #include "commands/helpers.h"
+#include "persistence/persistence.h"
 #include "server/blocking.h"
 #include "store/watch.h"
 #include "server/connection.h"
@@ -409,7 +410,17 @@ void FlushDbs(CommandContext& c, int first, int last) {
   c.reply.Ok();
 }
 void FlushDb(CommandContext& c) { FlushDbs(c, c.conn.db(), c.conn.db()); }
-void FlushAll(CommandContext& c) { FlushDbs(c, 0, c.server.keyspace().count() - 1); }
+void FlushAll(CommandContext& c) {
+  size_t errors = c.reply.errors();
+  FlushDbs(c, 0, c.server.keyspace().count() - 1);
+  // As Redis 7.0: with save points set, the empty dataset is saved at once,
+  // so a restart does not bring the flushed keys back.
+  if (c.reply.errors() == errors && !c.server.config().save().empty()) {
+    Persistence& p = c.server.persistence();
+    p.StopBackgroundSave();
+    p.Save();
+  }
+}
 
 void DbSize(CommandContext& c) { c.reply.Int(static_cast<int64_t>(c.db().size())); }
 

@@ -530,3 +530,17 @@ def test_snapshot_is_a_point_in_time_under_writes(magpie_factory, redis_factory)
         t.join(30)
     assert not errors, errors
     assert int(c.get("a")) > 0
+
+
+def test_flushall_saves_with_save_points(magpie_factory):
+    s = magpie_factory(SAVE_ON)
+    c = plain(s.client())
+    c.set("k", "v")
+    assert c.execute_command("SAVE") == b"OK"
+    c.flushall()
+    directory = s.dir
+    s.proc.kill()  # no shutdown save: only FLUSHALL's own save can empty the file
+    s.proc.wait(30)
+    s.stop()
+    s2 = magpie_factory(SAVE_ON, directory=directory)
+    assert s2.client().dbsize() == 0
