@@ -73,7 +73,8 @@ void SlowlogGetCmd(CommandContext& c) {
     if (!v || *v < -1) return c.reply.Error("ERR count should be greater than or equal to -1");
     count = *v;
   } else if (c.argc() > 3) {
-    return c.reply.Error(WrongArityError(c.spec));
+    return c.reply.Error("ERR unknown subcommand or wrong number of arguments for '" +
+                         std::string(c.arg(1)) + "'. Try SLOWLOG HELP.");
   }
   std::vector<SlowlogEntry> entries = SlowlogGet(count);
   c.reply.ArrayHeader(entries.size());
@@ -236,8 +237,9 @@ void LatencyDoctor(CommandContext& c) {
     double dev = 0;
     for (const LatencySample& s : e.samples) dev += std::fabs(static_cast<double>(s.latency_ms) - avg);
     dev /= static_cast<double>(e.samples.size());
-    double period = static_cast<double>(e.samples.back().time_sec - e.samples.front().time_sec) /
-                    static_cast<double>(e.samples.size());
+    // Seconds since the oldest sample (at least 1) per sample, as Redis.
+    int64_t span = std::max<int64_t>(1, c.now_ms / 1000 - e.samples.front().time_sec);
+    double period = static_cast<double>(span) / static_cast<double>(e.samples.size());
     char buf[512];
     snprintf(buf, sizeof(buf),
              "%d. %s: %zu latency spikes (average %.0fms, mean deviation %.0fms, period %.2f "

@@ -23,6 +23,7 @@
 #include "commands/command.h"
 #include "common/util.h"
 #include "server/connection.h"
+#include "server/monitor.h"
 #include "server/worker.h"
 
 namespace magpie {
@@ -52,8 +53,9 @@ std::string SetTrackingPercentiles(const std::vector<std::string>& words) {
   std::vector<double> values;
   for (const std::string& w : words) {
     auto v = ParseDouble(w);
-    if (!v || *v < 0 || *v > 100) {
-      return "latency-tracking-info-percentiles should be between 0 and 100";
+    if (!v) return "Invalid latency-tracking-info-percentiles parameters";
+    if (*v < 0 || *v > 100) {
+      return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
     }
     values.push_back(*v);
   }
@@ -217,8 +219,8 @@ SlowlogRing& LocalRing() {
   return *ring;
 }
 
-void SlowlogPush(const std::vector<std::string_view>& args, const Connection& conn,
-                 int64_t duration_us) {
+void SlowlogPush(const CommandSpec& spec, const std::vector<std::string_view>& args,
+                 const Connection& conn, int64_t duration_us) {
   int64_t max_len = g_observability.slowlog_max_len.load(std::memory_order_relaxed);
   if (max_len <= 0) return;
   SlowlogEntry e;
@@ -226,9 +228,12 @@ void SlowlogPush(const std::vector<std::string_view>& args, const Connection& co
   e.time_sec = NowMs() / 1000;
   e.duration_us = duration_us;
   size_t argc = std::min(args.size(), kSlowlogMaxArgc);
+  const CommandSpec& top = spec.parent != nullptr ? *spec.parent : spec;
   for (size_t i = 0; i < argc; ++i) {
     if (argc != args.size() && i == argc - 1) {
       e.args.push_back("... (" + std::to_string(args.size() - argc + 1) + " more arguments)");
+    } else if (IsRedactedArgument(top, args, i)) {
+      e.args.emplace_back("(redacted)");
     } else if (args[i].size() > kSlowlogMaxString) {
       e.args.push_back(std::string(args[i].substr(0, kSlowlogMaxString)) + "... (" +
                        std::to_string(args[i].size() - kSlowlogMaxString) + " more bytes)");
@@ -297,7 +302,7 @@ void RecordCommandLatency(CommandStats& stats, const CommandSpec& spec,
   if (conn.blocked()) return;  // Redis logs a blocked command when it is served
   int64_t slower = g_observability.slowlog_log_slower_than.load(std::memory_order_relaxed);
   if (slower >= 0 && duration_us >= slower && !(spec.flags & kCmdSkipSlowlog)) {
-    SlowlogPush(args, conn, duration_us);
+    SlowlogPush(spec, args, conn, duration_us);
   }
   if (duration_us >= 1000) {
     LatencyAddSampleIfNeeded((spec.flags & kCmdFast) ? "fast-command" : "command",
