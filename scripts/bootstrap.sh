@@ -10,6 +10,7 @@ PACKAGES=(
   redis-server redis-tools memcached
   python3 python3-redis python3-hiredis python3-pymemcache python3-pytest
   procps
+  prometheus chromium nodejs
 )
 
 missing=()
@@ -18,6 +19,9 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+# The dashboard test runs npm (playwright-core). Debian ships it apart from
+# nodejs; a nodejs from elsewhere may bring its own.
+if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
@@ -30,8 +34,9 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The packaged redis-server and memcached are reference peers for tests and
-# benchmarks, never services: stop the ones the packages may have started.
-for svc in redis-server memcached; do
+# benchmarks, and prometheus scrapes Magpie in a test: never services. Stop
+# the ones the packages may have started.
+for svc in redis-server memcached prometheus; do
   if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true; fi
   if command -v service >/dev/null 2>&1; then $SUDO service "$svc" stop >/dev/null 2>&1 || true; fi
 done
