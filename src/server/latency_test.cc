@@ -13,14 +13,18 @@ TEST(LatencyHistogramTest, BucketsCoverEveryValueInOrder) {
     int i = LatencyHistogram::Index(v);
     ASSERT_GE(i, previous);
     ASSERT_LE(v, LatencyHistogram::UpperBound(i)) << v;
-    if (i > 0) ASSERT_GT(v, LatencyHistogram::UpperBound(i - 1)) << v;
+    if (i > 0) {
+      ASSERT_GT(v, LatencyHistogram::UpperBound(i - 1)) << v;
+    }
     previous = i;
   }
   EXPECT_EQ(LatencyHistogram::Index(~uint64_t{0}), LatencyHistogram::kBuckets - 1);
 }
 
 TEST(LatencyHistogramTest, ExactBelowEightAndPowersOfTwoEndBuckets) {
-  for (uint64_t v = 0; v <= 8; ++v) EXPECT_EQ(LatencyHistogram::UpperBound(LatencyHistogram::Index(v)), v);
+  for (uint64_t v = 0; v <= 8; ++v) {
+    EXPECT_EQ(LatencyHistogram::UpperBound(LatencyHistogram::Index(v)), v);
+  }
   for (int k = 3; k <= 40; ++k) {
     uint64_t p = uint64_t{1} << k;
     EXPECT_EQ(LatencyHistogram::UpperBound(LatencyHistogram::Index(p)), p) << k;
