@@ -110,6 +110,23 @@ constexpr const char* kDenied =
 
 }  // namespace
 
+HttpAccess CheckHttpAccess(bool loopback, bool protected_mode, std::string_view password,
+                           std::string_view authorization) {
+  if (password.empty()) {
+    return protected_mode && !loopback ? HttpAccess::kForbidden : HttpAccess::kAllowed;
+  }
+  if (authorization.size() <= 6 || !EqualsIgnoreCase(authorization.substr(0, 6), "basic ")) {
+    return HttpAccess::kUnauthorized;
+  }
+  auto decoded = Base64Decode(Trim(authorization.substr(6)));
+  size_t colon = decoded ? decoded->find(':') : std::string::npos;
+  if (colon == std::string::npos) return HttpAccess::kUnauthorized;
+  std::string_view user(decoded->data(), colon);
+  std::string_view pass(decoded->data() + colon + 1, decoded->size() - colon - 1);
+  bool ok = (user.empty() || user == "default") && SameSecret(pass, password);
+  return ok ? HttpAccess::kAllowed : HttpAccess::kUnauthorized;
+}
+
 HttpServer::HttpServer(Server& server) : server_(server) {}
 
 HttpServer::~HttpServer() { Stop(); }
@@ -301,31 +318,19 @@ void HttpServer::Respond(Client& c, size_t head_len) {
   }
 
   Config& cfg = server_.config();
-  std::string password = cfg.requirepass();
-  if (password.empty() && cfg.protected_mode.load() && !c.loopback) {
-    return Reply(c, 403, "text/plain; charset=utf-8", kDenied);
-  }
-  if (!password.empty()) {
-    bool ok = false;
-    if (authorization.size() > 6 && EqualsIgnoreCase(authorization.substr(0, 6), "basic ")) {
-      auto decoded = Base64Decode(Trim(authorization.substr(6)));
-      size_t colon = decoded ? decoded->find(':') : std::string::npos;
-      if (colon != std::string::npos) {
-        std::string_view user(decoded->data(), colon);
-        std::string_view pass(decoded->data() + colon + 1, decoded->size() - colon - 1);
-        ok = (user.empty() || user == "default") && SameSecret(pass, password);
-      }
-    }
-    if (!ok) {
+  switch (CheckHttpAccess(c.loopback, cfg.protected_mode.load(), cfg.requirepass(), authorization)) {
+    case HttpAccess::kForbidden:
+      return Reply(c, 403, "text/plain; charset=utf-8", kDenied);
+    case HttpAccess::kUnauthorized:
       return Reply(c, 401, "text/plain; charset=utf-8", "authentication required\n",
                    "WWW-Authenticate: Basic realm=\"magpie\", charset=\"UTF-8\"\r\n");
-    }
+    case HttpAccess::kAllowed:
+      break;
   }
   if (method != "GET" && method != "HEAD") {
     return Reply(c, 405, "text/plain; charset=utf-8", "only GET and HEAD\n", "Allow: GET, HEAD\r\n");
   }
   std::string_view path = target.substr(0, target.find('?'));
-  std::string body;
   if (path == "/" || path == "/index.html") {
     Reply(c, 200, "text/html; charset=utf-8", DashboardHtml());
   } else if (path == "/metrics") {

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -22,6 +23,13 @@
 namespace magpie {
 
 class Server;
+
+// The access rules for one request: protected mode first (no password and a
+// non-loopback peer: kForbidden), then basic auth when a password is set.
+// `authorization` is the Authorization header's value ("" when absent).
+enum class HttpAccess { kAllowed, kUnauthorized, kForbidden };
+HttpAccess CheckHttpAccess(bool loopback, bool protected_mode, std::string_view password,
+                           std::string_view authorization);
 
 class HttpServer {
  public:
