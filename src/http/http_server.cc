@@ -228,7 +228,7 @@ void HttpServer::Loop() {
     if (now - last_sample_ms_ >= 1000) SampleRates();
     std::vector<int> idle;
     for (const auto& [fd, c] : clients_) {
-      if (now - c.last_ms > kIdleTimeoutMs) idle.push_back(fd);
+      if (now - c.last_ms > (c.draining ? kDrainTimeoutMs : kIdleTimeoutMs)) idle.push_back(fd);
     }
     for (int fd : idle) CloseClient(fd);
   }
@@ -264,6 +264,16 @@ void HttpServer::OnEvent(int fd, uint32_t events) {
   if (it == clients_.end()) return;
   Client& c = it->second;
   c.last_ms = NowMs();
+  if (c.draining) {
+    char buf[4096];
+    while (true) {
+      ssize_t n = read(fd, buf, sizeof(buf));
+      if (n > 0) continue;
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      return CloseClient(fd);  // the peer closed (or failed): done
+    }
+  }
   if (!c.out.empty()) {
     if (!Flush(c)) CloseClient(fd);
     return;
@@ -289,7 +299,8 @@ void HttpServer::OnEvent(int fd, uint32_t events) {
     } else {
       return;  // wait for the rest of the head
     }
-    if (!Flush(c)) CloseClient(fd);
+    if (!Flush(c)) return CloseClient(fd);
+    if (c.draining) OnEvent(fd, EPOLLIN);  // input may be left unread: no new edge comes
   }
 }
 
@@ -371,8 +382,12 @@ bool HttpServer::Flush(Client& c) {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
     return false;
   }
+  // One request per connection: done writing; wait for the peer to close.
   shutdown(c.fd, SHUT_WR);
-  return false;  // one request per connection: done
+  c.out.clear();
+  c.in.clear();
+  c.draining = true;
+  return true;
 }
 
 void HttpServer::CloseClient(int fd) {

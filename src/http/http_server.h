@@ -36,6 +36,7 @@ class HttpServer {
   static constexpr size_t kMaxRequestBytes = 8192;
   static constexpr size_t kMaxConnections = 64;
   static constexpr int64_t kIdleTimeoutMs = 10000;
+  static constexpr int64_t kDrainTimeoutMs = 2000;
 
   explicit HttpServer(Server& server);
   ~HttpServer();
@@ -57,6 +58,10 @@ class HttpServer {
     std::string out;
     size_t sent = 0;
     int64_t last_ms = 0;
+    // Response sent and write side shut: what still arrives is read and
+    // dropped until the peer closes (closing with unread input would reset
+    // the connection and could destroy the response in flight).
+    bool draining = false;
   };
 
   void Loop();
@@ -66,7 +71,7 @@ class HttpServer {
   void Respond(Client& c, size_t head_len);
   void Reply(Client& c, int status, const std::string& content_type, const std::string& body,
              const std::string& extra_headers = "");
-  bool Flush(Client& c);  // false: done or failed, close it
+  bool Flush(Client& c);  // false: failed, close it
   void CloseClient(int fd);
   void SampleRates();
 
