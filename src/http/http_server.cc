@@ -85,21 +85,31 @@ bool SameSecret(std::string_view a, std::string_view b) {
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
 const char* StatusText(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 431: return "Request Header Fields Too Large";
-    case 503: return "Service Unavailable";
-    default: return "Error";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Error";
   }
 }
 
@@ -200,7 +210,8 @@ void HttpServer::SampleRates() {
     std::vector<double> rates(specs.size(), 0);
     double dt = static_cast<double>(now - last_sample_ms_) / 1000.0;
     for (size_t id = 0; id < specs.size(); ++id) {
-      if (calls[id] >= last_calls_[id]) rates[id] = static_cast<double>(calls[id] - last_calls_[id]) / dt;
+      if (calls[id] >= last_calls_[id])
+        rates[id] = static_cast<double>(calls[id] - last_calls_[id]) / dt;
     }
     std::lock_guard<std::mutex> lk(rates_mu_);
     rates_ = std::move(rates);
@@ -238,7 +249,8 @@ void HttpServer::Accept(int listen_fd) {
   while (true) {
     sockaddr_storage ss{};
     socklen_t len = sizeof(ss);
-    int fd = accept4(listen_fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd =
+        accept4(listen_fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;
     if (clients_.size() >= kMaxConnections) {
       static const char kBusy[] =
@@ -329,7 +341,8 @@ void HttpServer::Respond(Client& c, size_t head_len) {
   }
 
   Config& cfg = server_.config();
-  switch (CheckHttpAccess(c.loopback, cfg.protected_mode.load(), cfg.requirepass(), authorization)) {
+  switch (
+      CheckHttpAccess(c.loopback, cfg.protected_mode.load(), cfg.requirepass(), authorization)) {
     case HttpAccess::kForbidden:
       return Reply(c, 403, "text/plain; charset=utf-8", kDenied);
     case HttpAccess::kUnauthorized:
@@ -339,7 +352,8 @@ void HttpServer::Respond(Client& c, size_t head_len) {
       break;
   }
   if (method != "GET" && method != "HEAD") {
-    return Reply(c, 405, "text/plain; charset=utf-8", "only GET and HEAD\n", "Allow: GET, HEAD\r\n");
+    return Reply(c, 405, "text/plain; charset=utf-8", "only GET and HEAD\n",
+                 "Allow: GET, HEAD\r\n");
   }
   std::string_view path = target.substr(0, target.find('?'));
   if (path == "/" || path == "/index.html") {
@@ -361,8 +375,8 @@ void HttpServer::Respond(Client& c, size_t head_len) {
 void HttpServer::Reply(Client& c, int status, const std::string& content_type,
                        const std::string& body, const std::string& extra_headers) {
   c.out = "HTTP/1.1 " + std::to_string(status) + " " + StatusText(status) +
-          "\r\nContent-Type: " + content_type + "\r\nContent-Length: " +
-          std::to_string(body.size()) +
+          "\r\nContent-Type: " + content_type +
+          "\r\nContent-Length: " + std::to_string(body.size()) +
           "\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
           "Content-Security-Policy: default-src 'none'; script-src 'unsafe-inline'; "
           "style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; "

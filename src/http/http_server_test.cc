@@ -7,9 +7,9 @@ namespace {
 
 // "Basic " + base64 of "user:pass".
 constexpr const char* kDefaultSecret = "Basic ZGVmYXVsdDpzM2NyZXQ=";  // default:s3cret
-constexpr const char* kEmptyUser = "Basic OnMzY3JldA==";           // :s3cret
-constexpr const char* kWrongPass = "Basic ZGVmYXVsdDp3cm9uZw==";    // default:wrong
-constexpr const char* kOtherUser = "Basic YWxpY2U6czNjcmV0";        // alice:s3cret
+constexpr const char* kEmptyUser = "Basic OnMzY3JldA==";              // :s3cret
+constexpr const char* kWrongPass = "Basic ZGVmYXVsdDp3cm9uZw==";      // default:wrong
+constexpr const char* kOtherUser = "Basic YWxpY2U6czNjcmV0";          // alice:s3cret
 
 TEST(HttpAccessTest, ProtectedModeServesOnlyLoopbackWithoutPassword) {
   EXPECT_EQ(CheckHttpAccess(true, true, "", ""), HttpAccess::kAllowed);

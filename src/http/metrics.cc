@@ -37,9 +37,8 @@ struct Snapshot {
 
 Snapshot TakeSnapshot(Server& s) {
   Snapshot snap;
-  std::string text = InfoText(s, {"server", "clients", "memory", "stats", "cpu", "errorstats",
-                                  "keyspace"},
-                              NowMs());
+  std::string text = InfoText(
+      s, {"server", "clients", "memory", "stats", "cpu", "errorstats", "keyspace"}, NowMs());
   size_t pos = 0;
   while (pos < text.size()) {
     size_t eol = text.find("\r\n", pos);
@@ -241,7 +240,8 @@ std::string PrometheusMetrics(Server& s, const std::vector<double>& rates) {
   std::vector<CommandFigures> cmds = GatherCommands(s, rates);
   auto label = [](const CommandFigures& c) { return "cmd=\"" + LabelValue(c.spec->name) + "\""; };
   e.Family("magpie_commands_total", "counter", "Calls per command (INFO commandstats calls).");
-  for (const auto& c : cmds) e.Sample("magpie_commands_total", label(c), static_cast<double>(c.calls));
+  for (const auto& c : cmds)
+    e.Sample("magpie_commands_total", label(c), static_cast<double>(c.calls));
   e.Family("magpie_command_ops", "gauge", "Calls per second per command over the last second.");
   for (const auto& c : cmds) e.Sample("magpie_command_ops", label(c), c.rate);
   e.Family("magpie_command_failed_calls_total", "counter", "Calls that replied an error.");
@@ -306,7 +306,8 @@ std::string DashboardJson(Server& s, const std::vector<double>& rates) {
   for (size_t i = 0; i < snap.dbs.size(); ++i) {
     const DbLine& d = snap.dbs[i];
     out += (i ? "," : "") + std::string("{\"db\":") + std::to_string(d.db) +
-           ",\"keys\":" + std::to_string(d.keys) + ",\"expires\":" + std::to_string(d.expires) + "}";
+           ",\"keys\":" + std::to_string(d.keys) + ",\"expires\":" + std::to_string(d.expires) +
+           "}";
   }
   out += "],\"commands\":[";
   std::vector<CommandFigures> cmds = GatherCommands(s, rates);
@@ -327,8 +328,9 @@ std::string DashboardJson(Server& s, const std::vector<double>& rates) {
     std::string line;
     for (const std::string& a : e.args) line += (line.empty() ? "" : " ") + a;
     out += (i ? "," : "") + std::string("{\"id\":") + std::to_string(e.id) +
-           ",\"time\":" + std::to_string(e.time_sec) + ",\"duration_us\":" +
-           std::to_string(e.duration_us) + ",\"command\":" + JsonString(line.substr(0, 200)) + "}";
+           ",\"time\":" + std::to_string(e.time_sec) +
+           ",\"duration_us\":" + std::to_string(e.duration_us) +
+           ",\"command\":" + JsonString(line.substr(0, 200)) + "}";
   }
   out += "]}";
   return out;
