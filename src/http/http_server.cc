@@ -6,6 +6,8 @@
 // - A request is answered only once its whole head ("\r\n\r\n") is in; a
 //   head larger than kMaxRequestBytes gets 431 and the connection closes.
 //   Every response carries "Connection: close": one request per connection.
+//   Once it is written the write side is shut and the connection drains
+//   (input read and dropped) until the peer closes, or kDrainTimeoutMs.
 // - Authorization and protected mode are checked before any route runs.
 // - Responses are built on this thread from the same figures INFO shows
 //   (http/metrics.h); building them takes shard locks one at a time, as
