@@ -357,7 +357,7 @@ def candidate_argv(args, port, extra=()):
     else:
         # Never the default memcached port 11211: the memcached section asks
         # for one explicitly.
-        argv += ["--threads", str(args.threads), "--memcached-port", "0"]
+        argv += ["--threads", str(args.threads), "--memcached-port", "0", "--http-port", "0"]
     argv += list(extra)
     argv += shlex.split(args.candidate_args)
     return argv

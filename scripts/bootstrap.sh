@@ -11,6 +11,7 @@ PACKAGES=(
   python3 python3-redis python3-hiredis python3-pymemcache python3-pytest
   postgresql python3-flask python3-psycopg2 python3-matplotlib
   procps
+  prometheus chromium nodejs
 )
 
 missing=()
@@ -19,6 +20,9 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+# The dashboard test runs npm (playwright-core). Debian ships it apart from
+# nodejs; a nodejs from elsewhere may bring its own.
+if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
@@ -31,10 +35,10 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The packaged redis-server and memcached are reference peers for tests and
-# benchmarks, and PostgreSQL backs the examples from private clusters they
-# create themselves: none of them is a service. Stop the ones the packages
-# may have started.
-for svc in redis-server memcached postgresql; do
+# benchmarks, PostgreSQL backs the examples from private clusters they
+# create themselves, and prometheus scrapes Magpie in a test: none of them is
+# a service. Stop the ones the packages may have started.
+for svc in redis-server memcached postgresql prometheus; do
   if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true; fi
   if command -v service >/dev/null 2>&1; then $SUDO service "$svc" stop >/dev/null 2>&1 || true; fi
 done

@@ -65,7 +65,7 @@ def command_groups(port):
 
 def table(magpie_bin, redis_bin="/usr/bin/redis-server"):
     mp, rp = free_port(), free_port()
-    m = start([magpie_bin, "--threads", "1", "--memcached-port", "0"], mp)
+    m = start([magpie_bin, "--threads", "1", "--memcached-port", "0", "--http-port", "0"], mp)
     r = start([redis_bin], rp)
     try:
         ours, _ = command_groups(mp)

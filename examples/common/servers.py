@@ -73,7 +73,7 @@ class MagpieServer:
             cmd = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
             if not self.is_redis:
                 self.memcached_port = free_port()
-                cmd += ["--threads", "2", "--memcached-port", str(self.memcached_port)]
+                cmd += ["--threads", "2", "--memcached-port", str(self.memcached_port), "--http-port", "0"]
             self.proc = subprocess.Popen(cmd + self.extra_args, stdout=self.log,
                                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                          cwd=tempfile.gettempdir())

@@ -90,6 +90,7 @@ CommandRegistry::CommandRegistry() {
   RegisterScriptFamily(*this);
   RegisterPubSubFamily(*this);
   RegisterPersistenceFamily(*this);
+  RegisterObservabilityFamily(*this);
 }
 
 CommandSpec& CommandRegistry::Add(CommandSpec spec) {

@@ -156,5 +156,6 @@ void RegisterSortFamily(CommandRegistry& r);
 void RegisterScriptFamily(CommandRegistry& r);
 void RegisterPubSubFamily(CommandRegistry& r);
 void RegisterPersistenceFamily(CommandRegistry& r);
+void RegisterObservabilityFamily(CommandRegistry& r);
 
 }  // namespace magpie

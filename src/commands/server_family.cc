@@ -14,6 +14,7 @@
 
 #include "commands/command.h"
 #include "commands/helpers.h"
+#include "commands/observability.h"
 #include "pubsub/pubsub.h"
 #include "pubsub/tracking.h"
 #include "server/blocking.h"
@@ -114,6 +115,16 @@ void InfoClients(Server& s, std::string& out) {
   Field(out, "connected_clients", s.connected_clients().load());
   Field(out, "cluster_connections", 0);
   Field(out, "maxclients", s.config().maxclients.load());
+  size_t max_in = 0, max_out = 0;
+  {
+    std::lock_guard<std::mutex> lk(s.registry_mu());
+    for (const auto& [id, conn] : s.clients()) {
+      max_in = std::max(max_in, conn->query_buffer_bytes());
+      max_out = std::max(max_out, conn->output_bytes());
+    }
+  }
+  Field(out, "client_recent_max_input_buffer", max_in);
+  Field(out, "client_recent_max_output_buffer", max_out);
   Field(out, "blocked_clients", static_cast<int64_t>(BlockedClientCount()));
   Field(out, "tracking_clients", GetTrackingStats().clients);
   Field(out, "clients_in_timeout_table", 0);
@@ -280,9 +291,11 @@ void InfoReplication(std::string& out) {
 }
 
 void InfoCpu(std::string& out) {
-  rusage self, children;
+  rusage self, children, thread;
   getrusage(RUSAGE_SELF, &self);
   getrusage(RUSAGE_CHILDREN, &children);
+  getrusage(RUSAGE_THREAD, &thread);  // the worker answering, Magpie's "main thread"
+
   auto secs = [](const timeval& tv) {
     char buf[64];
     snprintf(buf, sizeof(buf), "%ld.%06ld", static_cast<long>(tv.tv_sec), static_cast<long>(tv.tv_usec));
@@ -293,6 +306,8 @@ void InfoCpu(std::string& out) {
   Field(out, "used_cpu_user", secs(self.ru_utime));
   Field(out, "used_cpu_sys_children", secs(children.ru_stime));
   Field(out, "used_cpu_user_children", secs(children.ru_utime));
+  Field(out, "used_cpu_sys_main_thread", secs(thread.ru_stime));
+  Field(out, "used_cpu_user_main_thread", secs(thread.ru_utime));
 }
 
 void InfoCommandStats(Server& s, std::string& out) {
@@ -340,44 +355,55 @@ void InfoKeyspace(Server& s, std::string& out) {
   }
 }
 
-void Info(CommandContext& c) {
+}  // namespace
+
+std::string InfoText(Server& server, const std::vector<std::string>& sections, int64_t now_ms) {
   static const std::vector<std::string> kDefault = {"server", "clients", "memory", "persistence",
                                                     "stats", "replication", "cpu", "errorstats",
                                                     "cluster", "keyspace"};
   std::set<std::string> want;
-  if (c.argc() == 1) want.insert(kDefault.begin(), kDefault.end());
-  for (size_t i = 1; i < c.argc(); ++i) {
-    std::string s = ToLower(c.arg(i));
+  if (sections.empty()) want.insert(kDefault.begin(), kDefault.end());
+  for (const std::string& s : sections) {
     if (s == "default") {
       want.insert(kDefault.begin(), kDefault.end());
     } else if (s == "all" || s == "everything") {
       want.insert(kDefault.begin(), kDefault.end());
       want.insert("commandstats");
+      want.insert("latencystats");
     } else {
       want.insert(s);
     }
   }
   static const char* kOrder[] = {"server", "clients", "memory", "persistence", "stats",
-                                 "replication", "cpu", "commandstats", "errorstats", "cluster",
-                                 "keyspace"};
+                                 "replication", "cpu", "commandstats", "errorstats",
+                                 "latencystats", "cluster", "keyspace"};
   std::string out;
   for (const char* sec : kOrder) {
     if (!want.count(sec)) continue;
     if (!out.empty()) out += "\r\n";
     std::string name = sec;
-    if (name == "server") InfoServer(c.server, out, c.now_ms);
-    if (name == "clients") InfoClients(c.server, out);
-    if (name == "memory") InfoMemory(c.server, out);
-    if (name == "persistence") InfoPersistence(c.server, out);
-    if (name == "stats") InfoStats(c.server, out);
+    if (name == "server") InfoServer(server, out, now_ms);
+    if (name == "clients") InfoClients(server, out);
+    if (name == "memory") InfoMemory(server, out);
+    if (name == "persistence") InfoPersistence(server, out);
+    if (name == "stats") InfoStats(server, out);
     if (name == "replication") InfoReplication(out);
     if (name == "cpu") InfoCpu(out);
-    if (name == "commandstats") InfoCommandStats(c.server, out);
-    if (name == "errorstats") InfoErrorStats(c.server, out);
+    if (name == "commandstats") InfoCommandStats(server, out);
+    if (name == "errorstats") InfoErrorStats(server, out);
+    if (name == "latencystats") InfoLatencyStats(server, out);
     if (name == "cluster") out += "# Cluster\r\ncluster_enabled:0\r\n";
-    if (name == "keyspace") InfoKeyspace(c.server, out);
+    if (name == "keyspace") InfoKeyspace(server, out);
   }
-  c.reply.Verbatim(out);
+  return out;
+}
+
+namespace {
+
+void Info(CommandContext& c) {
+  std::vector<std::string> sections;
+  for (size_t i = 1; i < c.argc(); ++i) sections.push_back(ToLower(c.arg(i)));
+  c.reply.Verbatim(InfoText(c.server, sections, c.now_ms));
 }
 
 // --- COMMAND ---------------------------------------------------------------
@@ -613,6 +639,7 @@ void ConfigResetStat(CommandContext& c) {
       cs.usec.Reset();
       cs.rejected_calls.Reset();
       cs.failed_calls.Reset();
+      if (LatencyHistogram* h = cs.hist.load()) h->Reset();
     }
     std::lock_guard<std::mutex> lk(w.errors_mu());
     w.error_counts().clear();

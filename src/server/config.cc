@@ -15,6 +15,7 @@
 #include "common/util.h"
 #include "protocol/resp_parser.h"
 #include "pubsub/notify.h"
+#include "server/latency.h"
 #include "server/log.h"
 #include "store/evict.h"
 
@@ -124,6 +125,43 @@ std::vector<std::string> SplitWords(const Args& a) {
     words.insert(words.end(), parts.begin(), parts.end());
   }
   return words;
+}
+
+// slowlog-*, latency-*, http-port: settings of server/latency.h.
+void AddObservabilityDirectives(std::vector<Directive>& t) {
+  ObservabilitySettings& o = g_observability;
+  t.push_back(EvictionDirective("slowlog-log-slower-than", &o.slowlog_log_slower_than, -1, LLONG_MAX));
+  t.push_back(EvictionDirective("slowlog-max-len", &o.slowlog_max_len, 0, LONG_MAX));
+  t.push_back(EvictionDirective("latency-monitor-threshold", &o.latency_monitor_threshold, 0, LLONG_MAX));
+  Directive http = AtomicIntDirective(
+      "http-port", [](Config&) -> std::atomic<int64_t>& { return g_observability.http_port; }, 0,
+      65535, false);
+  http.default_value = std::to_string(o.http_port.load());
+  t.push_back(http);
+  Directive tracking;
+  tracking.name = "latency-tracking";
+  tracking.mutable_at_runtime = true;
+  tracking.multi_arg = false;
+  tracking.set = [](Config&, const Args& a) -> std::string {
+    if (!EqualsIgnoreCase(a[0], "yes") && !EqualsIgnoreCase(a[0], "no")) {
+      return "argument must be 'yes' or 'no'";
+    }
+    g_observability.latency_tracking.store(EqualsIgnoreCase(a[0], "yes"));
+    return "";
+  };
+  tracking.get = [](const Config&) {
+    return std::string(g_observability.latency_tracking.load() ? "yes" : "no");
+  };
+  tracking.default_value = "yes";
+  t.push_back(tracking);
+  Directive percentiles;
+  percentiles.name = "latency-tracking-info-percentiles";
+  percentiles.mutable_at_runtime = true;
+  percentiles.multi_arg = true;
+  percentiles.set = [](Config&, const Args& a) { return SetTrackingPercentiles(SplitWords(a)); };
+  percentiles.get = [](const Config&) { return TrackingPercentilesString(); };
+  percentiles.default_value = "50 99 99.9";
+  t.push_back(percentiles);
 }
 
 const char* kLogLevels[] = {"debug", "verbose", "notice", "warning"};
@@ -436,6 +474,7 @@ struct DirectiveTable {
     policy.get = [](const Config&) { return std::string(PolicyName(CurrentPolicy())); };
     policy.default_value = "noeviction";
     t.push_back(policy);
+    AddObservabilityDirectives(t);
     return t;
   }
 };

@@ -477,6 +477,7 @@ void Connection::RunHandler(const CommandSpec& spec, const std::vector<std::stri
   CommandStats& cs = worker_.command_stats()[static_cast<size_t>(spec.id)];
   cs.calls.Add();
   cs.usec.Add(static_cast<uint64_t>(elapsed));
+  RecordCommandLatency(cs, spec, args, *this, elapsed);
   if (reply.errors() > errors_before) {
     cs.failed_calls.Add();
     std::lock_guard<std::mutex> lk(worker_.errors_mu());

@@ -28,17 +28,23 @@ Monitors& Mon() {
   return *m;
 }
 
-// Whether argument i of the command is a secret MONITOR must not show.
-bool Redacted(const CommandSpec& top, const std::vector<std::string_view>& args, size_t i) {
+}  // namespace
+
+bool IsRedactedArgument(const CommandSpec& top, const std::vector<std::string_view>& args,
+                        size_t i) {
   if (top.name == "auth") return i >= 1;
+  if (top.name == "config") {
+    // CONFIG SET name value ...: the values of the sensitive directives.
+    return i >= 3 && i % 2 == 1 && args.size() > 1 && EqualsIgnoreCase(args[1], "set") &&
+           (EqualsIgnoreCase(args[i - 1], "requirepass") ||
+            EqualsIgnoreCase(args[i - 1], "masterauth"));
+  }
   if (top.name != "hello") return false;
   for (size_t j = 2; j < i; ++j) {
     if (EqualsIgnoreCase(args[j], "auth") && i <= j + 2) return true;  // username, password
   }
   return false;
 }
-
-}  // namespace
 
 void AppendQuoted(std::string* out, std::string_view s) {
   out->push_back('"');
@@ -101,7 +107,7 @@ void FeedMonitorsSlow(const CommandSpec& spec, const std::vector<std::string_vie
   line.push_back(']');
   for (size_t i = 0; i < args.size(); ++i) {
     line.push_back(' ');
-    AppendQuoted(&line, Redacted(top, args, i) ? std::string_view("(redacted)") : args[i]);
+    AppendQuoted(&line, IsRedactedArgument(top, args, i) ? std::string_view("(redacted)") : args[i]);
   }
   line.append("\r\n");
   Monitors& m = Mon();

@@ -35,6 +35,12 @@ inline void FeedMonitors(const CommandSpec& spec, const std::vector<std::string_
   }
 }
 
+// Whether argument i is a secret that MONITOR and SLOWLOG show as
+// "(redacted)": AUTH's, HELLO's AUTH pair, CONFIG SET requirepass/masterauth.
+// `top` is the command (the container of a subcommand).
+bool IsRedactedArgument(const CommandSpec& top, const std::vector<std::string_view>& args,
+                        size_t i);
+
 // Redis's quoting of one argument in a MONITOR line (sdscatrepr).
 void AppendQuoted(std::string* out, std::string_view s);
 

@@ -18,8 +18,10 @@
 #include "persistence/persistence.h"
 #include "common/stats.h"
 #include "common/util.h"
+#include "http/http_server.h"
 #include "pubsub/tracking.h"
 #include "server/connection.h"
+#include "server/latency.h"
 #include "server/log.h"
 #include "server/memory.h"
 #include "server/worker.h"
@@ -36,7 +38,8 @@ std::string RandomHex(size_t n) {
   return s;
 }
 
-// Creates a listening socket; returns -1 and fills *err on failure.
+}  // namespace
+
 int ListenOn(const std::string& addr, int port, int backlog, std::string* err) {
   bool v6 = addr.find(':') != std::string::npos;
   std::string host = addr == "*" ? "0.0.0.0" : addr == "::*" ? "::" : addr;
@@ -74,8 +77,6 @@ int ListenOn(const std::string& addr, int port, int backlog, std::string* err) {
   return fd;
 }
 
-}  // namespace
-
 Server::Server(std::unique_ptr<Config> config)
     : config_(std::move(config)),
       keyspace_(std::make_unique<Keyspace>(static_cast<int>(config_->databases.load()))),
@@ -91,6 +92,7 @@ Server::Server(std::unique_ptr<Config> config)
 }
 
 Server::~Server() {
+  http_.reset();
   workers_.clear();
   for (int fd : listen_fds_) close(fd);
 }
@@ -260,6 +262,12 @@ int Server::Run() {
     return 1;
   }
   for (auto& w : workers_) w->Start();
+  int http_port = static_cast<int>(g_observability.http_port.load());
+  if (http_port != 0) {
+    // A busy HTTP port is not fatal: the data port matters more.
+    http_ = std::make_unique<HttpServer>(*this);
+    if (!http_->Start(http_port)) http_.reset();
+  }
   LOG_NOTICE("Server initialized with %d worker thread%s, %d databases of %u shards", n,
              n == 1 ? "" : "s", keyspace_->count(), kNumShards);
   LOG_NOTICE("Ready to accept connections tcp%s",
@@ -292,6 +300,7 @@ int Server::Run() {
     if (ExpiryFrozen() && NowMs() >= pause_.until_ms.load()) SetExpiryFrozen(false);
   }
   LOG_WARNING("User requested shutdown...");
+  http_.reset();
   persistence_->StopBackgroundSave();
   for (auto& w : workers_) w->Join();
   aof_->Shutdown();  // everything logged is written and fsynced

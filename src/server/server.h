@@ -23,6 +23,11 @@ class Aof;
 class Persistence;
 class Worker;
 class CommandRegistry;
+class HttpServer;
+
+// Creates a non-blocking listening TCP socket on addr ("*" and "::*" are the
+// wildcards); returns -1 and fills *err on failure.
+int ListenOn(const std::string& addr, int port, int backlog, std::string* err);
 
 // CLIENT PAUSE state, read by every worker before running a command.
 struct PauseState {
@@ -109,6 +114,7 @@ class Server {
   std::unique_ptr<Persistence> persistence_;
   std::unique_ptr<Aof> aof_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<HttpServer> http_;  // http-port; reads the workers' stats
   std::vector<int> listen_fds_;
   std::vector<bool> listen_memcache_;
   int tcp_port_ = 0;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/stats.h"
+#include "server/latency.h"
 
 namespace magpie {
 
@@ -27,9 +28,27 @@ class Server;
 class Connection;
 class LuaVm;
 
-// Per-command counters of one worker (INFO commandstats).
+// Per-command counters of one worker (INFO commandstats, latencystats).
 struct CommandStats {
   Counter calls, usec, rejected_calls, failed_calls;
+  // Durations (server/latency.h), allocated on the first call; read by any
+  // thread, written by the owning worker only.
+  std::atomic<LatencyHistogram*> hist{nullptr};
+
+  LatencyHistogram& histogram() {
+    LatencyHistogram* h = hist.load(std::memory_order_acquire);
+    if (h == nullptr) {
+      auto fresh = std::make_unique<LatencyHistogram>();
+      if (hist.compare_exchange_strong(h, fresh.get(), std::memory_order_acq_rel)) {
+        h = fresh.release();
+      }
+    }
+    return *h;
+  }
+  CommandStats() = default;
+  CommandStats(const CommandStats&) = delete;
+  CommandStats& operator=(const CommandStats&) = delete;
+  ~CommandStats() { delete hist.load(); }
 };
 
 class Worker {

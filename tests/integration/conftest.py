@@ -163,7 +163,7 @@ class ServerProcess:
             cmd.append(extra.pop(0))
         cmd += ["--port", str(port), "--bind", "127.0.0.1", "--save", ""]
         if self.magpie:
-            cmd += ["--threads", "2", "--memcached-port", "0"]
+            cmd += ["--threads", "2", "--memcached-port", "0", "--http-port", "0"]
         return cmd + extra
 
     def start(self, extra_args=(), port=None, timeout=START_TIMEOUT):

@@ -113,7 +113,8 @@ class McServer(ServerProcess):
     def command_line(self, max_item_size=None, extra_args=()):
         if self.is_magpie:
             cmd = [self.binary, "--port", str(self.redis_port), "--bind", "127.0.0.1",
-                   "--save", "", "--threads", "2", "--memcached-port", str(self.mc_port)]
+                   "--save", "", "--threads", "2", "--memcached-port", str(self.mc_port),
+                   "--http-port", "0"]
             if max_item_size is not None:
                 cmd += ["--memcached-max-item-size", str(max_item_size)]
         else:

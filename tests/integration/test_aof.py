@@ -263,7 +263,7 @@ def test_auto_rewrite(aof_server):
 
 def start_expecting(directory, extra):
     args = [MAGPIE_BIN, "--port", str(free_port()), "--bind", "127.0.0.1", "--threads", "2",
-            "--memcached-port", "0", "--save", "", "--appendonly", "yes"] + list(extra)
+            "--memcached-port", "0", "--http-port", "0", "--save", "", "--appendonly", "yes"] + list(extra)
     p = subprocess.Popen(args, cwd=directory, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          text=True)
     try:

@@ -11,13 +11,8 @@ import redis
 from pymemcache.client.base import Client as MemcacheClient
 from pymemcache.exceptions import MemcacheServerError
 
-from conftest import SANITIZED, free_port
+from conftest import SANITIZED, SCALE, free_port
 
-# These tests need their full workload to cross maxmemory: under the
-# sanitizers, workloads shrink tenfold (scale) while the limits are bytes, so
-# nothing would be evicted. They run on the release build.
-NEEDS_FULL_WORKLOAD = pytest.mark.skipif(
-    SANITIZED, reason="the ASan run scales workloads below the byte limits; runs on release")
 
 OOM = "OOM command not allowed when used memory > 'maxmemory'."
 REDIS_POLICIES = ["volatile-lru", "allkeys-lru", "volatile-lfu", "allkeys-lfu", "volatile-random",
@@ -191,7 +186,10 @@ def fill(c, prefix, n, value, ex=None, check=None, batch=2000):
 
 
 def start_limited(server_factory, policy, room=8 << 20, extra=()):
-    """A server whose maxmemory leaves `room` bytes above its idle used_memory."""
+    """A server whose maxmemory leaves `room` bytes above its idle used_memory.
+    Under the sanitizers workloads shrink tenfold (scale), and so does the room."""
+    if SANITIZED:
+        room = max(256 << 10, int(room * SCALE))
     s = server_factory(["--maxmemory-policy", policy] + list(extra))
     c = s.client()
     base = c.info("memory")["used_memory"]
@@ -200,7 +198,6 @@ def start_limited(server_factory, policy, room=8 << 20, extra=()):
     return s, c, limit
 
 
-@NEEDS_FULL_WORKLOAD
 @pytest.mark.parametrize("policy", ["allkeys-lru", "allkeys-lfu", "allkeys-random",
                                     "allkeys-s3fifo"])
 def test_maxmemory_is_held_under_sustained_writes(server_factory, scale, policy):
@@ -221,7 +218,6 @@ def test_maxmemory_is_held_under_sustained_writes(server_factory, scale, policy)
     assert c.get(b"key:%d" % (n - 1)) == b"v" * 100  # the newest write is kept
 
 
-@NEEDS_FULL_WORKLOAD
 @pytest.mark.parametrize("policy", ["volatile-lru", "volatile-lfu", "volatile-random",
                                     "volatile-ttl", "volatile-s3fifo"])
 def test_volatile_policies_evict_only_keys_with_ttl(server_factory, scale, policy):
@@ -239,7 +235,6 @@ def test_volatile_policies_evict_only_keys_with_ttl(server_factory, scale, polic
     assert c.delete(b"persistent:0") == 1  # deletes are served
 
 
-@NEEDS_FULL_WORKLOAD
 def test_volatile_ttl_evicts_nearest_expiry_first(server_factory, scale):
     s, c, limit = start_limited(server_factory, "volatile-ttl", room=4 << 20)
     n = scale(60000)
@@ -255,7 +250,6 @@ def test_volatile_ttl_evicts_nearest_expiry_first(server_factory, scale):
     assert long > 2 * short, (long, short)
 
 
-@NEEDS_FULL_WORKLOAD
 @pytest.mark.parametrize("policy", ["allkeys-lru", "allkeys-lfu"])
 def test_recently_or_frequently_used_keys_survive(server_factory, scale, policy):
     s, c, limit = start_limited(server_factory, policy, room=4 << 20)
@@ -299,7 +293,6 @@ def test_s3fifo_resists_scans(server_factory, scale):
     assert kept["allkeys-s3fifo"] > kept["allkeys-lru"] + 0.3, kept
 
 
-@NEEDS_FULL_WORKLOAD
 def test_policy_switch_at_run_time_keeps_evicting(server_factory, scale):
     s, c, limit = start_limited(server_factory, "allkeys-lru", room=4 << 20)
     for i, policy in enumerate(["allkeys-s3fifo", "allkeys-lfu", "allkeys-s3fifo",
@@ -310,7 +303,6 @@ def test_policy_switch_at_run_time_keeps_evicting(server_factory, scale):
     assert c.info("stats")["evicted_keys"] > 0
 
 
-@NEEDS_FULL_WORKLOAD
 def test_lowering_maxmemory_evicts_in_the_background(server_factory, scale):
     s = server_factory(["--maxmemory-policy", "allkeys-lru"])
     c = s.client()
@@ -324,12 +316,12 @@ def test_lowering_maxmemory_evicts_in_the_background(server_factory, scale):
     assert c.info("stats")["evicted_keys"] > 0
 
 
-@NEEDS_FULL_WORKLOAD
 def test_memcached_writes_are_evicted_and_counted(server_factory, scale):
     port = free_port()
     s = server_factory(["--memcached-port", str(port), "--maxmemory-policy", "allkeys-lru"])
     c = s.client()
-    limit = c.info("memory")["used_memory"] + (4 << 20)
+    room = 4 << 20 if not SANITIZED else max(256 << 10, int((4 << 20) * SCALE))
+    limit = c.info("memory")["used_memory"] + room
     c.config_set("maxmemory", limit)
     mc = MemcacheClient(("127.0.0.1", port))
     try:

@@ -370,7 +370,7 @@ def test_magpie_rdb_loads_into_redis(seed, options, redis_factory, magpie_factor
 def start_expecting_failure(directory, extra=()):
     """Runs Magpie in `directory` and returns (exit code, output)."""
     args = [MAGPIE_BIN, "--port", str(free_port()), "--bind", "127.0.0.1", "--threads", "2",
-            "--memcached-port", "0", "--save", ""] + list(extra)
+            "--memcached-port", "0", "--http-port", "0", "--save", ""] + list(extra)
     p = subprocess.run(args, cwd=directory, capture_output=True, text=True,
                        timeout=START_TIMEOUT)
     return p.returncode, p.stdout + p.stderr
