@@ -16,6 +16,7 @@
 #include "commands/command.h"
 #include "common/stats.h"
 #include "common/util.h"
+#include "persistence/rdb_value.h"
 #include "pubsub/tracking.h"
 #include "server/connection.h"
 #include "server/log.h"
@@ -84,6 +85,7 @@ Server::Server(std::unique_ptr<Config> config)
   std::random_device rd;
   SeedKeyHash((static_cast<uint64_t>(rd()) << 32) ^ rd());
   TrackingInit(this);
+  rdb::SetConfig(config_.get());
 }
 
 Server::~Server() {
