@@ -89,6 +89,7 @@ CommandRegistry::CommandRegistry() {
   RegisterSortFamily(*this);
   RegisterScriptFamily(*this);
   RegisterPubSubFamily(*this);
+  RegisterDumpFamily(*this);
 }
 
 CommandSpec& CommandRegistry::Add(CommandSpec spec) {

@@ -152,5 +152,6 @@ void RegisterTransactionFamily(CommandRegistry& r);
 void RegisterSortFamily(CommandRegistry& r);
 void RegisterScriptFamily(CommandRegistry& r);
 void RegisterPubSubFamily(CommandRegistry& r);
+void RegisterDumpFamily(CommandRegistry& r);
 
 }  // namespace magpie

@@ -132,6 +132,23 @@ int64_t IdleSeconds(const Entry* e, int64_t now_ms) {
 
 uint8_t LfuCounter(const Entry* e, int64_t now_ms) { return LfuDecayed(e->clock(), now_ms); }
 
+void SetRestoredAccess(Entry* e, int64_t lfu_freq, int64_t lru_idle, int64_t now_ms) {
+  EvictionPolicy p = CurrentPolicy();
+  if (IsLfu(p)) {
+    if (lfu_freq >= 0) e->set_clock((LfuMinutes(now_ms) << 8) | static_cast<uint32_t>(lfu_freq & 0xFF));
+    return;
+  }
+  if (lru_idle < 0) return;
+  int64_t clock = LruClock(now_ms);
+  int64_t abs = clock - lru_idle;
+  if (abs < 0) abs = (clock + kLruClockMax / 2) % kLruClockMax;
+  if (IsS3Fifo(p)) {
+    e->set_clock(static_cast<uint32_t>(abs));
+  } else {
+    e->set_access_bits(static_cast<uint32_t>(abs) << 8);
+  }
+}
+
 void CarryAccess(const Entry* old_e, Entry* new_e) {
   if (old_e == new_e) return;
   EvictionPolicy p = CurrentPolicy();
