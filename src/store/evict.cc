@@ -139,13 +139,16 @@ void SetRestoredAccess(Entry* e, int64_t lfu_freq, int64_t lru_idle, int64_t now
     return;
   }
   if (lru_idle < 0) return;
-  int64_t clock = LruClock(now_ms);
-  int64_t abs = clock - lru_idle;
-  if (abs < 0) abs = (clock + kLruClockMax / 2) % kLruClockMax;
+  // Redis's arithmetic, wrap-arounds included: seconds * 1000 / 1000 in
+  // 64 bits, one lift by the clock's maximum, then the 24-bit field.
+  int64_t idle = static_cast<int64_t>(static_cast<uint64_t>(lru_idle) * 1000) / 1000;
+  int64_t abs = static_cast<int64_t>(LruClock(now_ms)) - idle;
+  if (abs < 0) abs += kLruClockMax;
+  uint32_t clock = static_cast<uint32_t>(static_cast<uint64_t>(abs) & kLruClockMax);
   if (IsS3Fifo(p)) {
-    e->set_clock(static_cast<uint32_t>(abs));
+    e->set_clock(clock);
   } else {
-    e->set_access_bits(static_cast<uint32_t>(abs) << 8);
+    e->set_access_bits(clock << 8);
   }
 }
 

@@ -98,7 +98,7 @@ uint8_t LfuCounter(const Entry* e, int64_t now_ms);
 // RESTORE's IDLETIME / FREQ (Redis's objectSetLRUOrLFU): under an LFU
 // policy a FREQ >= 0 becomes the counter (now as its decrement time);
 // otherwise an IDLETIME >= 0 dates the last access that many seconds back
-// (half the 24-bit clock's range when it reaches further). The other
+// (modulo the 24-bit clock, with Redis's wrap-around arithmetic). The other
 // option, and a negative value, leave the entry as it is.
 void SetRestoredAccess(Entry* e, int64_t lfu_freq, int64_t lru_idle, int64_t now_ms);
 // When the current policy replaces `old_e` by `new_e` (same key), carries
