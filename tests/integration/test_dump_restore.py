@@ -315,6 +315,10 @@ def test_errors_match_redis(pair):
         ("DUMP", b"missing"),
         ("DUMP", b"k", b"extra"),
         ("RESTORE", b"k", -5, bad_crc, "REPLACE"),
+        ("RESTORE", b"huge", 2**63 - 1, payload),
+        ("EXISTS", b"huge"),
+        ("RESTORE", b"huge2", 2**62, payload),
+        ("EXISTS", b"huge2"),
     ]
     for case in cases:
         assert reply(m, *case) == reply(ref, *case), case
@@ -486,3 +490,26 @@ def test_old_encodings_from_earlier_redis(pair):
         assert reply(m, "RESTORE", k, 0, payload) == reply(ref, "RESTORE", k, 0, payload), k
         assert snapshot(m, k) == snapshot(ref, k), k
         assert m.object("encoding", k) == ref.object("encoding", k), k
+
+
+def test_hash_field_ttls_survive_dump_and_restore(r, is_magpie):
+    """Redis 7.4's field TTLs (Magpie has them, 7.0 does not): written as 7.4's
+    types 25 (small) and 24 (large), restored with every TTL."""
+    if not is_magpie:
+        pytest.skip("hash field expiration is a Redis 7.4 feature; the reference is 7.0")
+    r.config_set("hash-max-listpack-entries", 128)
+    try:
+        for n, enc in ((5, b"listpackex"), (300, b"hashtable")):
+            k = b"h%d" % n
+            r.hset(k, mapping={b"f%d" % i: b"v%d" % i for i in range(n)})
+            r.execute_command("HPEXPIRE", k, 500000, "FIELDS", 2, b"f1", b"f3")
+            payload = r.dump(k)
+            assert payload[0] == (25 if n == 5 else 24)
+            assert r.restore(b"copy" + k, 0, payload)
+            assert r.object("encoding", b"copy" + k) == enc
+            assert r.hgetall(b"copy" + k) == r.hgetall(k)
+            want = r.execute_command("HPEXPIRETIME", k, "FIELDS", 3, b"f1", b"f2", b"f3")
+            got = r.execute_command("HPEXPIRETIME", b"copy" + k, "FIELDS", 3, b"f1", b"f2", b"f3")
+            assert got == want and want[1] == -1 and want[0] > 0
+    finally:
+        r.config_set("hash-max-listpack-entries", 512)
