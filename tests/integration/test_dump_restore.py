@@ -513,3 +513,28 @@ def test_hash_field_ttls_survive_dump_and_restore(r, is_magpie):
             assert got == want and want[1] == -1 and want[0] > 0
     finally:
         r.config_set("hash-max-listpack-entries", 512)
+
+
+def test_restore_invalidates_tracking_readers(server, redis_ref, pair):
+    for srv, c in ((server, pair[0]), (redis_ref, pair[1])):
+        c.set(b"k", b"old")
+        payload = c.dump(b"k")
+        listener = srv.client()
+        ps = listener.pubsub()
+        ps.subscribe("__redis__:invalidate")
+        ps.get_message(timeout=1)
+        listener_id = [cl["id"] for cl in c.client_list() if cl.get("cmd") == "subscribe"][0]
+        reader = srv.client(single_connection_client=True)
+        reader.execute_command("CLIENT", "TRACKING", "on", "REDIRECT", listener_id)
+        assert reader.get(b"k") == b"old"
+        c.restore(b"k", 0, payload, replace=True)
+        got = None
+        deadline = time.time() + 5
+        while got is None and time.time() < deadline:
+            msg = ps.get_message(timeout=0.2)
+            if msg and msg["type"] == "message":
+                got = msg["data"]
+        assert got == [b"k"]
+        ps.close()
+        reader.close()
+        listener.close()
