@@ -20,13 +20,14 @@ intset; and Magpie cannot restore a stream payload ("Bad data format").
 
 import random
 import struct
+import subprocess
 import threading
 import time
 
 import pytest
 import redis
 
-from conftest import SANITIZED
+from conftest import REDIS_REF_BIN
 
 SEEDS = [1, 2, 3]
 BAD_FORMAT = "Bad data format"
@@ -538,3 +539,55 @@ def test_restore_invalidates_tracking_readers(server, redis_ref, pair):
         ps.close()
         reader.close()
         listener.close()
+
+
+def rdb_length(n):
+    if n < 64:
+        return bytes([n])
+    if n < 16384:
+        return bytes([0x40 | (n >> 8), n & 0xFF])
+    return b"\x80" + struct.pack(">I", n)
+
+
+def test_values_assemble_into_an_rdb_file_redis_accepts(server, server_factory, scale, tmp_path):
+    """Magpie's DUMP bodies are RDB objects: written into an RDB 10 file (16
+    databases, TTLs) they pass redis-check-rdb and load into redis-server 7.0
+    with every key, value and TTL."""
+    c = server.client()
+    c.flushall()
+    dataset = Gen(11).dataset(scale)
+    expect = {}
+    out = bytearray(b"REDIS0010")
+    for db in range(16):
+        c.execute_command("SELECT", db)
+        picked = dataset[db::16]
+        p = c.pipeline(transaction=False)
+        for _, cmds in picked:
+            for cmd in cmds:
+                p.execute_command(*cmd)
+        p.execute()
+        out += b"\xfe" + rdb_length(db)
+        for i, (k, _) in enumerate(picked):
+            body = body_of(c.dump(k))
+            if i % 3 == 0:
+                at = int(time.time() * 1000) + 3600 * 1000 + i
+                c.pexpireat(k, at)
+                out += b"\xfc" + struct.pack("<Q", at)
+            out += body[:1] + rdb_length(len(k)) + k + body[1:]
+            expect[(db, k)] = (snapshot(c, k), c.pttl(k) > 0)
+    c.execute_command("SELECT", 0)
+    out += b"\xff"
+    out += struct.pack("<Q", crc64(bytes(out)))
+    path = tmp_path / "dump.rdb"
+    path.write_bytes(bytes(out))
+    check = subprocess.run(["/usr/bin/redis-check-rdb", str(path)], capture_output=True,
+                           timeout=120)
+    assert check.returncode == 0 and b"RDB looks OK" in check.stdout, check.stdout[-2000:]
+    ref = server_factory(["--dir", str(tmp_path), "--dbfilename", "dump.rdb"],
+                         binary=REDIS_REF_BIN, magpie=False).client()
+    for (db, k), (snap, has_ttl) in expect.items():
+        ref.execute_command("SELECT", db)
+        assert snapshot(ref, k) == snap, (db, k)
+        assert (ref.pttl(k) > 0) == has_ttl, (db, k)
+    keyspace = ref.info("keyspace")
+    assert sum(keyspace.get("db%d" % d, {}).get("keys", 0) for d in range(16)) == len(expect)
