@@ -392,11 +392,11 @@ Encoding HashEncoding(const HashValue& h) {
 bool AddField(Reader& r, HashValue* h, std::string_view f, std::string_view v, uint64_t expire,
               bool convert_long) {
   if (expire > kMaxFieldExpire) return r.Bad("bad field expire time");
-  if (h->Exists(f)) return r.Bad("duplicate hash field");
   if (convert_long && (f.size() > r.lim.hash_value || v.size() > r.lim.hash_value)) {
     h->ConvertToTable();
   }
-  h->Set(f, v);
+  // A field already there is a duplicate: the value is discarded whole.
+  if (!h->Set(f, v)) return r.Bad("duplicate hash field");
   if (expire != 0) h->SetFieldExpire(f, static_cast<int64_t>(expire));
   return true;
 }
