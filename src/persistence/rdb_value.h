@@ -84,6 +84,7 @@ enum ObjectType : uint8_t {
 inline constexpr std::string_view kEmptyKeyError = "empty key";
 
 // True for the object type bytes (0..25, Redis 7.0–7.4), false for opcodes (0xF0..0xFF) etc.
+// As Redis's rdbIsObjectType: 0..7 and 9..25 (8 was never assigned).
 bool IsObjectType(uint8_t type);
 
 // Appends the RDB type byte Redis 7.0 would write for this value, then the value (RDB v10).
