@@ -20,7 +20,7 @@ build-asan: deps
 
 build-fuzz: deps
 	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAGPIE_FUZZ=ON >/dev/null
-	@ninja -C build-fuzz -j $(JOBS) resp_parser_fuzz memcache_fuzz
+	@ninja -C build-fuzz -j $(JOBS) resp_parser_fuzz memcache_fuzz rdb_value_fuzz
 
 run: build
 	./build/magpie-server $(ARGS)
@@ -34,8 +34,8 @@ integration-test: build build-asan
 	MAGPIE_BIN=$(CURDIR)/build-asan/magpie-server MAGPIE_SANITIZED=1 $(PY) -m pytest -q -p no:cacheprovider tests/integration
 
 fuzz: build-fuzz
-	@mkdir -p build-fuzz/corpus-resp build-fuzz/corpus-memcache
-	@for t in resp_parser:resp memcache:memcache; do \
+	@mkdir -p build-fuzz/corpus-resp build-fuzz/corpus-memcache build-fuzz/corpus-rdb_value
+	@for t in resp_parser:resp memcache:memcache rdb_value:rdb_value; do \
 		name=$${t%%:*}; corpus=$${t##*:}; \
 		echo "fuzzing $$name for $${FUZZ_SECONDS:-45}s (log: build-fuzz/$$name.log)"; \
 		./build-fuzz/$${name}_fuzz -max_total_time=$${FUZZ_SECONDS:-45} -max_len=4096 \

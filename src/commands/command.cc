@@ -91,6 +91,7 @@ CommandRegistry::CommandRegistry() {
   RegisterPubSubFamily(*this);
   RegisterPersistenceFamily(*this);
   RegisterObservabilityFamily(*this);
+  RegisterDumpFamily(*this);
 }
 
 CommandSpec& CommandRegistry::Add(CommandSpec spec) {

@@ -157,5 +157,6 @@ void RegisterScriptFamily(CommandRegistry& r);
 void RegisterPubSubFamily(CommandRegistry& r);
 void RegisterPersistenceFamily(CommandRegistry& r);
 void RegisterObservabilityFamily(CommandRegistry& r);
+void RegisterDumpFamily(CommandRegistry& r);
 
 }  // namespace magpie

@@ -52,6 +52,7 @@ std::vector<std::pair<int64_t, int64_t>> SavePoints(const std::string& spec) {
 std::unique_ptr<Snapshot> BeginSnapshot(Server& server, bool aof_base) {
   Snapshot::Options o;
   o.checksum = server.config().rdbchecksum.load();
+  o.compress = server.config().rdbcompression.load();
   EvictionPolicy p = CurrentPolicy();
   o.save_lfu = IsLfu(p);
   o.save_lru = !o.save_lfu && (p == EvictionPolicy::kAllKeysLru || p == EvictionPolicy::kVolatileLru);

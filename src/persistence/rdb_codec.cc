@@ -137,7 +137,13 @@ std::optional<std::string> ReadString(std::string_view* in) {
     case kEncLzf: {
       std::optional<uint64_t> clen = ReadLength(in);
       std::optional<uint64_t> len = ReadLength(in);
-      if (!clen || !len || in->size() < *clen || *len > (1ULL << 32)) return std::nullopt;
+      // LZF expands at most 88-fold (a 3-byte back-reference copies 264
+      // bytes): a larger claimed length is corrupt, and must not be
+      // allocated.
+      if (!clen || !len || in->size() < *clen || *len > (1ULL << 32) ||
+          *len > *clen * 88 + 64) {
+        return std::nullopt;
+      }
       std::string s(*len, '\0');
       if (*len > 0 && lzf_decompress(in->data(), static_cast<unsigned int>(*clen), s.data(),
                                      static_cast<unsigned int>(*len)) != *len) {

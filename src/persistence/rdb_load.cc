@@ -174,6 +174,11 @@ class Parser {
       if (!key) return Fail("Bad key string");
       std::string why;
       Entry* e = rdb::ReadObject(op, &in_, *key, &why);
+      if (e == nullptr && why == rdb::kEmptyKeyError) {
+        // An empty collection: Redis's loader skips such keys too.
+        expire = idle = freq = -1;
+        continue;
+      }
       if (e == nullptr) return Fail(why.empty() ? "Bad object" : why);
       if (expire >= 0 && expire < now_ms_) {
         // Already expired: a master drops such keys on load, as Redis does.
@@ -185,8 +190,7 @@ class Parser {
           Entry::Free(e);
           e = with;
         }
-        if (idle >= 0 && !IsLfu(CurrentPolicy())) SetIdleSeconds(e, idle, now_ms_);
-        if (freq >= 0 && IsLfu(CurrentPolicy())) SetLfuCounter(e, static_cast<uint8_t>(freq), now_ms_);
+        SetRestoredAccess(e, freq, idle, now_ms_);
         staged_.push_back(Staged{db, e});
       }
       expire = -1;

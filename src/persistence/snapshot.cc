@@ -19,10 +19,10 @@ constexpr size_t kFlushAt = 256 * 1024;
 
 uint64_t PrefixOf(uint64_t hash) { return hash >> 16; }
 
-void AppendAux(std::string* out, std::string_view name, std::string_view value) {
+void AppendAux(std::string* out, std::string_view name, std::string_view value, bool compress) {
   out->push_back(static_cast<char>(rdb::kOpAux));
-  rdb::AppendString(out, name);
-  rdb::AppendString(out, value);
+  rdb::AppendRedisString(out, name, compress);
+  rdb::AppendRedisString(out, value, compress);
 }
 
 }  // namespace
@@ -131,13 +131,14 @@ void Snapshot::AppendRecord(std::string* out, const Entry& e) {
     if (first) {
       first = false;
       out->push_back(chunk[0]);
-      rdb::AppendString(out, e.key());
+      rdb::AppendRedisString(out, e.key(), opt_.compress);
       chunk.remove_prefix(1);
     }
     out->append(chunk);
   };
   rdb::Writer w;
   w.sink = emit;
+  w.compress = opt_.compress;
   rdb::WriteObject(w, e);
   emit(w.out);
   keys_.fetch_add(1, std::memory_order_relaxed);
@@ -181,15 +182,16 @@ std::string Snapshot::Write(const std::function<bool(std::string_view)>& write) 
   char magic[16];
   snprintf(magic, sizeof(magic), "REDIS%04d", rdb::kVersion);
   out.append(magic);
-  AppendAux(&out, "redis-ver", rdb::kRedisVersionAux);
-  AppendAux(&out, "redis-bits", "64");
-  AppendAux(&out, "ctime", std::to_string(opt_.now_ms / 1000));
-  AppendAux(&out, "used-mem", std::to_string(UsedMemoryEstimate()));
-  AppendAux(&out, "aof-base", opt_.aof_base ? "1" : "0");
-  for (const auto& [name, value] : opt_.aux) AppendAux(&out, name, value);
+  bool z = opt_.compress;
+  AppendAux(&out, "redis-ver", rdb::kRedisVersionAux, z);
+  AppendAux(&out, "redis-bits", "64", z);
+  AppendAux(&out, "ctime", std::to_string(opt_.now_ms / 1000), z);
+  AppendAux(&out, "used-mem", std::to_string(UsedMemoryEstimate()), z);
+  AppendAux(&out, "aof-base", opt_.aof_base ? "1" : "0", z);
+  for (const auto& [name, value] : opt_.aux) AppendAux(&out, name, value, z);
   for (const std::string& code : opt_.functions) {
     out.push_back(static_cast<char>(rdb::kOpFunction2));
-    rdb::AppendString(&out, code);
+    rdb::AppendRedisString(&out, code, z);
   }
   std::string failure;
   size_t i = 0;

@@ -93,6 +93,7 @@ class Snapshot {
  public:
   struct Options {
     bool checksum = true;
+    bool compress = true;   // rdbcompression: LZF for strings over 20 bytes
     bool save_lru = false;  // write IDLE records (an LRU policy is set)
     bool save_lfu = false;  // write FREQ records (an LFU policy is set)
     int64_t now_ms = 0;

@@ -280,6 +280,26 @@ struct DirectiveTable {
     };
     t.push_back(debug);
 
+    Directive sanitize;
+    sanitize.name = "sanitize-dump-payload";
+    sanitize.mutable_at_runtime = true;
+    sanitize.multi_arg = false;
+    sanitize.set = [](Config& c, const Args& a) -> std::string {
+      static const char* kValues[] = {"no", "yes", "clients"};
+      for (int i = 0; i < 3; ++i) {
+        if (EqualsIgnoreCase(a[0], kValues[i])) {
+          c.sanitize_dump_payload.store(i);
+          return "";
+        }
+      }
+      return "argument(s) must be one of the following: no, yes, clients";
+    };
+    sanitize.get = [](const Config& c) {
+      static const char* kValues[] = {"no", "yes", "clients"};
+      return std::string(kValues[c.sanitize_dump_payload.load()]);
+    };
+    t.push_back(sanitize);
+
     Directive dir;
     dir.name = "dir";
     dir.mutable_at_runtime = true;

@@ -44,6 +44,9 @@ class Config {
   std::atomic<int64_t> loglevel{2};
   // enable-debug-command: 0 no, 1 yes, 2 local (Redis's default is no).
   std::atomic<int64_t> enable_debug_command{0};
+  // sanitize-dump-payload: 0 no, 1 yes, 2 clients. Accepted for Redis's
+  // sake only: Magpie validates every RESTORE payload and RDB value deeply.
+  std::atomic<int64_t> sanitize_dump_payload{0};
   // Compact-encoding thresholds of the collection types (Redis's names).
   std::atomic<int64_t> hash_max_listpack_entries{512};
   std::atomic<int64_t> hash_max_listpack_value{64};

@@ -19,6 +19,7 @@
 #include "common/stats.h"
 #include "common/util.h"
 #include "http/http_server.h"
+#include "persistence/rdb_value.h"
 #include "pubsub/tracking.h"
 #include "server/connection.h"
 #include "server/latency.h"
@@ -89,6 +90,7 @@ Server::Server(std::unique_ptr<Config> config)
   std::random_device rd;
   SeedKeyHash((static_cast<uint64_t>(rd()) << 32) ^ rd());
   TrackingInit(this);
+  rdb::SetConfig(config_.get());
 }
 
 Server::~Server() {

@@ -132,14 +132,24 @@ int64_t IdleSeconds(const Entry* e, int64_t now_ms) {
 
 uint8_t LfuCounter(const Entry* e, int64_t now_ms) { return LfuDecayed(e->clock(), now_ms); }
 
-void SetIdleSeconds(Entry* e, int64_t idle, int64_t now_ms) {
-  uint32_t now = LruClock(now_ms);
-  uint32_t back = static_cast<uint32_t>(std::min<int64_t>(idle, kLruClockMax));
-  e->set_clock(now >= back ? now - back : kLruClockMax - (back - now));
-}
-
-void SetLfuCounter(Entry* e, uint8_t counter, int64_t now_ms) {
-  e->set_clock((LfuMinutes(now_ms) << 8) | counter);
+void SetRestoredAccess(Entry* e, int64_t lfu_freq, int64_t lru_idle, int64_t now_ms) {
+  EvictionPolicy p = CurrentPolicy();
+  if (IsLfu(p)) {
+    if (lfu_freq >= 0) e->set_clock((LfuMinutes(now_ms) << 8) | static_cast<uint32_t>(lfu_freq & 0xFF));
+    return;
+  }
+  if (lru_idle < 0) return;
+  // Redis's arithmetic, wrap-arounds included: seconds * 1000 / 1000 in
+  // 64 bits, one lift by the clock's maximum, then the 24-bit field.
+  int64_t idle = static_cast<int64_t>(static_cast<uint64_t>(lru_idle) * 1000) / 1000;
+  int64_t abs = static_cast<int64_t>(LruClock(now_ms)) - idle;
+  if (abs < 0) abs += kLruClockMax;
+  uint32_t clock = static_cast<uint32_t>(static_cast<uint64_t>(abs) & kLruClockMax);
+  if (IsS3Fifo(p)) {
+    e->set_clock(clock);
+  } else {
+    e->set_access_bits(clock << 8);
+  }
 }
 
 void CarryAccess(const Entry* old_e, Entry* new_e) {

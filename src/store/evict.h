@@ -95,10 +95,12 @@ void TouchEntry(Entry* e, int64_t now_ms);
 int64_t IdleSeconds(const Entry* e, int64_t now_ms);
 // The LFU counter after decay (OBJECT FREQ).
 uint8_t LfuCounter(const Entry* e, int64_t now_ms);
-// Sets the access clock as if the key was last touched `idle` seconds ago
-// (RDB IDLE records, RESTORE IDLETIME), or its LFU counter (FREQ).
-void SetIdleSeconds(Entry* e, int64_t idle, int64_t now_ms);
-void SetLfuCounter(Entry* e, uint8_t counter, int64_t now_ms);
+// RESTORE's IDLETIME / FREQ and an RDB's IDLE / FREQ records (Redis's objectSetLRUOrLFU): under an LFU
+// policy a FREQ >= 0 becomes the counter (now as its decrement time);
+// otherwise an IDLETIME >= 0 dates the last access that many seconds back
+// (modulo the 24-bit clock, with Redis's wrap-around arithmetic). The other
+// option, and a negative value, leave the entry as it is.
+void SetRestoredAccess(Entry* e, int64_t lfu_freq, int64_t lru_idle, int64_t now_ms);
 // When the current policy replaces `old_e` by `new_e` (same key), carries
 // over what the key has earned: its LFU counter, its S3-FIFO queue and
 // frequency (counted as one more access).

@@ -51,6 +51,8 @@ class ListValue final : public CollectionOf<ListValue> {
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   size_t nodes() const { return end_ - begin_; }
+  // Node i's elements (0 <= i < nodes()), for serialization (RDB, DUMP).
+  const Listpack& node_listpack(size_t i) const { return node(i).lp; }
 
   // `fill` is list-max-listpack-size.
   void PushFront(std::string_view v, int64_t fill);

@@ -55,6 +55,9 @@ class SetValue final : public CollectionOf<SetValue> {
   Encoding encoding() const;
   bool compact() const { return kind() == Kind::kIntset || kind() == Kind::kListpack; }
   size_t size() const;
+  // The intset of the intset encoding (nullptr otherwise), for
+  // serialization: RDB and DUMP write its width and members as they are.
+  const IntSet* intset() const { return std::get_if<IntSet>(&rep_); }
 
   bool Contains(std::string_view m) const;
   // Adds m (converting the encoding when a limit is crossed); false if it
