@@ -38,12 +38,18 @@ void Bgsave(CommandContext& c) {
   if (r == Persistence::BgsaveResult::kInProgress) {
     return c.reply.Error("ERR Background save already in progress");
   }
+  if (r == Persistence::BgsaveResult::kBusy) {
+    return c.reply.Error(
+        "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in "
+        "order to schedule a BGSAVE whenever possible.");
+  }
   c.reply.Simple(r == Persistence::BgsaveResult::kStarted ? "Background saving started"
                                                            : "Background saving scheduled");
 }
 
 void BgRewriteAof(CommandContext& c) {
   std::string err = c.server.aof().StartRewrite();
+  if (err == Aof::kRewriteScheduled) return c.reply.Simple("Background append only file rewriting scheduled");
   if (!err.empty()) return c.reply.Error(err);
   c.reply.Simple("Background append only file rewriting started");
 }

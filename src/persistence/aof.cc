@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -492,6 +493,20 @@ std::string Aof::StartRewrite() {
 }
 
 std::string Aof::BeginRewrite(bool first) {
+  for (;;) {
+    std::string r = TryBeginRewrite(first);
+    if (r != kBusy) return r;
+    // A BGSAVE's snapshot is running: one cut at a time. The first base
+    // waits for it; a rewrite is scheduled for when it ends, as in Redis.
+    if (!first) {
+      rw_scheduled_ = true;
+      return kRewriteScheduled;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+std::string Aof::TryBeginRewrite(bool first) {
   std::lock_guard<std::mutex> lk(rw_mu_);
   if (rw_running_.load()) return "ERR Background append only file rewriting already in progress";
   if (rw_thread_.joinable()) rw_thread_.join();
@@ -505,7 +520,8 @@ std::string Aof::BeginRewrite(bool first) {
     seq = manifest_.base_seq;
     for (const auto& [name, s] : manifest_.incr) seq = std::max(seq, s);
     ++seq;
-    rw_snap_ = BeginSnapshot(server_, true);
+    rw_snap_ = BeginSnapshot(server_, true, !first);
+    if (rw_snap_ == nullptr) return kBusy;
     WriteOut(true);
     std::string err;
     Manifest next = manifest_;
@@ -585,7 +601,7 @@ void Aof::Cron() {
   }
   if (!on() || server_.shutting_down()) return;
   if (rw_scheduled_.exchange(false)) {
-    BeginRewrite(false);
+    BeginRewrite(false);  // schedules itself again while a BGSAVE runs
     return;
   }
   int64_t pct = server_.config().auto_aof_rewrite_percentage.load();

@@ -92,8 +92,10 @@ class Aof {
   static bool NeedsSyncForReply();
   static void SyncForReply();
 
-  // BGREWRITEAOF. "" when started, else the error text.
+  // BGREWRITEAOF. "" when started, kRewriteScheduled when it waits for a
+  // BGSAVE to end, else the error text.
   std::string StartRewrite();
+  static constexpr const char* kRewriteScheduled = "scheduled";
   bool rewrite_in_progress() const { return rw_running_.load(); }
   // Main thread, every 100 ms: reaps a finished rewrite, auto rewrite.
   void Cron();
@@ -122,6 +124,8 @@ class Aof {
   void Thread();
   void StartThread();
   std::string BeginRewrite(bool first);
+  std::string TryBeginRewrite(bool first);  // kBusy: another snapshot runs
+  static constexpr const char* kBusy = "busy";
   void FinishRewrite(bool ok, const std::string& temp, int64_t base_seq, int64_t started_ms);
 
   Server& server_;

@@ -36,9 +36,11 @@ inline constexpr const char* kMisconfError =
     "error.";
 
 // Takes a snapshot's cut of the whole keyspace now (see snapshot.h), with
-// the options the configuration asks for. `aof_base`: the image starts an
-// AOF (its aof-base AUX field says so).
-std::unique_ptr<Snapshot> BeginSnapshot(Server& server, bool aof_base = false);
+// the options the configuration asks for; nullptr while another snapshot
+// (a BGSAVE, an AOF rewrite) runs. `aof_base`: the image starts an AOF (its
+// aof-base AUX field says so). `background`: the writer paces itself.
+std::unique_ptr<Snapshot> BeginSnapshot(Server& server, bool aof_base = false,
+                                        bool background = false);
 // Writes a snapshot to `temp` (fsynced), then renames it to `target`, all
 // relative to the working directory (`dir`). "" or the error, logged.
 std::string WriteSnapshotFile(Server& server, Snapshot& snap, const std::string& temp,
@@ -60,7 +62,7 @@ class Persistence {
   // failed (also logged and reported by INFO).
   std::string Save();
 
-  enum class BgsaveResult { kStarted, kScheduled, kInProgress };
+  enum class BgsaveResult { kStarted, kScheduled, kInProgress, kBusy };
   // BGSAVE [SCHEDULE]. `schedule`: run it once the one in progress ends.
   BgsaveResult BackgroundSave(bool schedule);
   bool bgsave_in_progress() const { return bg_running_.load(); }
@@ -83,7 +85,8 @@ class Persistence {
   void AppendInfo(std::string& out) const;
 
  private:
-  void StartBackground();
+  // False when another snapshot (an AOF rewrite) runs.
+  bool StartBackground();
   void Finished(bool ok, uint64_t dirty_at_start, int64_t started_ms);
   static uint64_t TotalDirty();
 

@@ -1,7 +1,11 @@
 #include "persistence/snapshot.h"
 
 #include <cstring>
+#include <chrono>
 #include <ctime>
+#include <thread>
+
+#include "common/util.h"
 
 #include "persistence/rdb_codec.h"
 #include "persistence/rdb_value.h"
@@ -30,15 +34,12 @@ void AppendAux(std::string* out, std::string_view name, std::string_view value, 
 // --- ShardCut ----------------------------------------------------------------
 
 void ShardCut::BeforeChange(const KeyRef& k, Entry* current) {
-  uint64_t prefix = PrefixOf(k.hash);
-  if (prefix < cursor_ || IsDone(prefix, k.key)) return;
-  if (current != nullptr) {
-    std::string record;
-    owner_->AppendRecord(&record, *current);
-    owner_->AppendEarly(db_, record);
-  }
-  done_.insert(DoneKey{prefix, std::string(k.key)});
+  if (current == nullptr || current->snapshot_done() || PrefixOf(k.hash) < cursor_) return;
+  owner_->WriteEarly(db_, *current);
+  current->set_snapshot_done(true);
 }
+
+bool ShardCut::Pending(const KeyRef& k) const { return PrefixOf(k.hash) >= cursor_; }
 
 void ShardCut::BeforeClear() {
   std::string out;
@@ -50,12 +51,13 @@ void ShardCut::BeforeClear() {
 bool ShardCut::WriteChunk(std::string* out, size_t buckets) {
   if (cursor_ == Table::kCursorEnd) return true;
   uint64_t next = shard_->table().Scan(cursor_, buckets, [&](Entry* e) {
-    if (!done_.empty() && IsDone(PrefixOf(HashKey(e->key())), e->key())) return;
+    if (e->snapshot_done()) {
+      e->set_snapshot_done(false);  // behind the cursor from now on: unmarked
+      return;
+    }
     owner_->AppendRecord(out, *e);
   });
   cursor_ = next;
-  // Names below the cursor are never asked about again.
-  done_.erase(done_.begin(), done_.lower_bound(DoneView{cursor_, {}}));
   if (cursor_ != Table::kCursorEnd) return false;
   Detach();
   return true;
@@ -64,8 +66,11 @@ bool ShardCut::WriteChunk(std::string* out, size_t buckets) {
 void ShardCut::Detach() {
   if (!attached_) return;
   attached_ = false;
-  cursor_ = Table::kCursorEnd;
-  done_.clear();
+  // Given up before the end: the marks ahead of the cursor must not make a
+  // later snapshot skip those entries.
+  while (cursor_ != Table::kCursorEnd) {
+    cursor_ = shard_->table().Scan(cursor_, 1 << 20, [](Entry* e) { e->set_snapshot_done(false); });
+  }
   if (shard_->observer() == this) shard_->set_observer(nullptr);
 }
 
@@ -73,9 +78,18 @@ void ShardCut::Detach() {
 
 Snapshot::Snapshot(Keyspace& ks, Options options) : ks_(ks), opt_(std::move(options)) {}
 
-Snapshot::~Snapshot() { DetachAll(); }
+Snapshot::~Snapshot() { Release(); }
 
-void Snapshot::Begin() {
+void Snapshot::Release() {
+  DetachAll();
+  if (began_) g_busy.store(false);
+  began_ = false;
+}
+
+bool Snapshot::TryBegin() {
+  bool expected = false;
+  if (!g_busy.compare_exchange_strong(expected, true)) return false;
+  began_ = true;
   ShardSet all;
   for (int d = 0; d < ks_.count(); ++d) {
     for (uint32_t s = 0; s < kNumShards; ++s) {
@@ -98,6 +112,7 @@ void Snapshot::Begin() {
     total_keys_ += keys;
   }
   all.Unlock();
+  return true;
 }
 
 void Snapshot::DetachAll() {
@@ -150,6 +165,12 @@ void Snapshot::AppendEarly(int db, std::string_view record) {
   side_.back().second.append(record);
 }
 
+void Snapshot::WriteEarly(int db, const Entry& e) {
+  std::lock_guard<std::mutex> lk(side_mu_);
+  if (side_.empty() || side_.back().first != db) side_.emplace_back(db, std::string());
+  AppendRecord(&side_.back().second, e);
+}
+
 void Snapshot::SelectDb(std::string* out, int db) {
   if (db == cur_db_) return;
   cur_db_ = db;
@@ -167,6 +188,18 @@ void Snapshot::DrainEarly(std::string* out) {
     SelectDb(out, db);
     out->append(bytes);
   }
+}
+
+void Snapshot::Pace() {
+  if (opt_.duty_percent >= 100) return;
+  int64_t now = MonotonicUs();
+  if (pace_start_us_ == 0) pace_start_us_ = now;
+  int64_t worked = now - pace_start_us_;
+  if (worked < 2000) return;
+  // Rest so that work is duty_percent of the time: the workers get the CPU back.
+  int64_t rest = worked * (100 - opt_.duty_percent) / opt_.duty_percent;
+  std::this_thread::sleep_for(std::chrono::microseconds(rest));
+  pace_start_us_ = MonotonicUs();
 }
 
 std::string Snapshot::Write(const std::function<bool(std::string_view)>& write) {
@@ -194,40 +227,54 @@ std::string Snapshot::Write(const std::function<bool(std::string_view)>& write) 
     rdb::AppendRedisString(&out, code, z);
   }
   std::string failure;
-  size_t i = 0;
   for (int d = 0; d < ks_.count() && failure.empty(); ++d) {
-    bool started = false;
-    for (uint32_t s = 0; s < kNumShards && failure.empty(); ++s, ++i) {
-      Shard& shard = ks_.db(d).shard(s);
-      bool finished = false;
-      while (!finished) {
+    size_t first = static_cast<size_t>(d) * kNumShards;
+    if (db_sizes_[static_cast<size_t>(d)].first == 0) {
+      // Empty at T: nothing to write, but the observers must go.
+      for (uint32_t s = 0; s < kNumShards; ++s) {
+        std::lock_guard<ShardMutex> lk(ks_.db(d).shard(s).mu());
+        cuts_[first + s]->Detach();
+      }
+      continue;
+    }
+    DrainEarly(&out);
+    SelectDb(&out, d);
+    out.push_back(static_cast<char>(rdb::kOpResizeDb));
+    rdb::AppendLength(&out, db_sizes_[static_cast<size_t>(d)].first);
+    rdb::AppendLength(&out, db_sizes_[static_cast<size_t>(d)].second);
+    // One chunk of each shard in turn, never two of the same shard in a
+    // row: a client waiting for a shard gets it between two of our holds
+    // (re-locking at once would win the mutex again and again).
+    std::vector<uint32_t> open(kNumShards);
+    for (uint32_t s = 0; s < kNumShards; ++s) open[s] = s;
+    while (!open.empty() && failure.empty()) {
+      for (size_t j = 0; j < open.size() && failure.empty();) {
         if (aborted_.load(std::memory_order_relaxed)) {
           failure = "aborted";
           break;
         }
-        DrainEarly(&out);
-        if (db_sizes_[static_cast<size_t>(d)].first == 0) {
-          // Empty at T: nothing to write, but the observer must go.
-          std::lock_guard<ShardMutex> lk(shard.mu());
-          cuts_[i]->Detach();
-          break;
-        }
-        if (!started) {
-          started = true;
-          SelectDb(&out, d);
-          out.push_back(static_cast<char>(rdb::kOpResizeDb));
-          rdb::AppendLength(&out, db_sizes_[static_cast<size_t>(d)].first);
-          rdb::AppendLength(&out, db_sizes_[static_cast<size_t>(d)].second);
-        }
+        uint32_t s = open[j];
+        bool finished;
         {
-          std::lock_guard<ShardMutex> lk(shard.mu());
-          // The chunk belongs to database d: the early records drained
-          // above may have switched the stream to another one.
+          std::lock_guard<ShardMutex> lk(ks_.db(d).shard(s).mu());
+          // The chunk belongs to database d: early records drained in
+          // between may have switched the stream to another one.
           SelectDb(&out, d);
-          finished = cuts_[i]->WriteChunk(&out, kChunkBuckets);
+          finished = cuts_[first + s]->WriteChunk(&out, kChunkBuckets);
         }
-        if (out.size() >= kFlushAt && !flush()) failure = "write error";
+        if (finished) {
+          open[j] = open.back();
+          open.pop_back();
+        } else {
+          ++j;
+        }
+        if (out.size() >= kFlushAt) {
+          DrainEarly(&out);
+          if (!flush()) failure = "write error";
+          Pace();
+        }
       }
+      DrainEarly(&out);
     }
   }
   if (failure.empty()) {
@@ -238,7 +285,8 @@ std::string Snapshot::Write(const std::function<bool(std::string_view)>& write) 
     if (!write(out)) failure = "write error";
     out.clear();
   }
-  if (!failure.empty()) DetachAll();
+  // Written (or failed): the next snapshot may begin at once.
+  Release();
   return failure;
 }
 

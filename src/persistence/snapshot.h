@@ -10,20 +10,23 @@
 // the prefix below which all of its keys have been dealt with.
 //
 // Before a key changes, its shard tells its observer (Shard::BeforeChange).
-// If the key's prefix is at or past the cursor and the key is not yet in the
-// cut's `done` set, the ShardCut writes the key as it is — that is, as it was
-// at T — into the snapshot's side buffer, from the worker that is about to
-// change it, and adds it to `done`; a key created after T only goes into
-// `done`. The saving thread skips keys in `done`. So every key present at T is
-// written exactly once with its value at T, and no key created later is.
+// If the key's prefix is at or past the cursor and its entry is not marked
+// Entry::kSnapshotDone, the ShardCut writes the key as it is — that is, as it
+// was at T — into the snapshot's side buffer, from the worker that is about
+// to change it, and marks the entry. An entry put in the table ahead of the
+// cursor after T (a new key, or a replacement of a written one) is marked
+// too (Shard::MarkNew). The saving thread skips marked entries and clears
+// their mark as its cursor passes them. So every key present at T is written
+// exactly once with its value at T, no key created later is, and no mark
+// outlives the snapshot (an abandoned one clears the marks it left ahead).
 // FLUSHDB and SWAPDB make the observer write the rest of the shard at once
 // (BeforeClear). Keys that expire or are evicted after T: expiry is not
 // reported (the key had expired and would be dropped on load anyway);
 // eviction is, through Detach.
 //
-// Memory: besides the output buffers, which the saving thread writes out
-// every chunk, the snapshot holds only `done`: the names of keys changed
-// during the snapshot that the cursor has not passed yet.
+// Memory: only the output buffers, which the saving thread writes out every
+// chunk (the mark is a bit of the entry's header). One snapshot at a time:
+// a shard has one observer (TryBegin fails while another snapshot runs).
 //
 // Locks: ShardCut members run with their shard's lock held. The side buffer
 // has its own mutex, taken after a shard lock and never before one.
@@ -52,6 +55,7 @@ class ShardCut final : public ShardObserver {
   ShardCut(Snapshot* owner, Shard* shard, int db) : owner_(owner), shard_(shard), db_(db) {}
 
   void BeforeChange(const KeyRef& k, Entry* current) override;
+  bool Pending(const KeyRef& k) const override;
   void BeforeClear() override;
 
   // Writes the next chunk of the shard into *out (shard lock held by the
@@ -61,32 +65,11 @@ class ShardCut final : public ShardObserver {
   void Detach();
 
  private:
-  // Keys already written or created after T, by hash prefix.
-  struct DoneKey {
-    uint64_t prefix;
-    std::string key;
-  };
-  struct DoneLess {
-    using is_transparent = void;
-    template <typename A, typename B>
-    bool operator()(const A& a, const B& b) const {
-      return a.prefix != b.prefix ? a.prefix < b.prefix : std::string_view(a.key) < std::string_view(b.key);
-    }
-  };
-  struct DoneView {
-    uint64_t prefix;
-    std::string_view key;
-  };
-  bool IsDone(uint64_t prefix, std::string_view key) const {
-    return done_.find(DoneView{prefix, key}) != done_.end();
-  }
-
   Snapshot* owner_;
   Shard* shard_;
   int db_;
   bool attached_ = true;  // still the shard's observer
   uint64_t cursor_ = 0;  // every prefix below it has been dealt with
-  std::set<DoneKey, DoneLess> done_;
 };
 
 class Snapshot {
@@ -98,6 +81,9 @@ class Snapshot {
     bool save_lfu = false;  // write FREQ records (an LFU policy is set)
     int64_t now_ms = 0;
     bool aof_base = false;  // the image is an AOF's base (AUX aof-base 1)
+    // Share of the time the writing thread works; it rests the rest (a
+    // background save leaves the CPU to the workers). 100: never rests.
+    int duty_percent = 100;
     // Library code of FUNCTION libraries, written before the databases.
     std::vector<std::string> functions;
     // Extra AUX fields written after Redis's own (name, value).
@@ -109,8 +95,11 @@ class Snapshot {
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
 
-  // Takes the cut (instant T): locks every shard once.
-  void Begin();
+  // Takes the cut (instant T): locks every shard once. False, doing
+  // nothing, while another snapshot is in progress.
+  bool TryBegin();
+  // Whether some snapshot is in progress.
+  static bool Busy() { return g_busy.load(); }
   // Writes the whole image through `write` (false: an I/O error, which
   // ends the snapshot). Returns "" on success or the reason it failed.
   // Runs on the saving thread; Begin() must have been called.
@@ -123,16 +112,26 @@ class Snapshot {
 
   // Appends one key's record: expire, IDLE/FREQ, type, key, value.
   void AppendRecord(std::string* out, const Entry& e);
-  // A ShardCut hands over a key it wrote early.
+  // A ShardCut hands over records it wrote early (BeforeClear), or has
+  // one key written straight into the side buffer (BeforeChange).
   void AppendEarly(int db, std::string_view record);
+  void WriteEarly(int db, const Entry& e);
 
  private:
   // Drains the side buffer into *out, SELECTDB before each database run.
   void DrainEarly(std::string* out);
   void SelectDb(std::string* out, int db);
+  // Rests as duty_percent asks, between two flushes.
+  void Pace();
+  int64_t pace_start_us_ = 0;
+  // Ends the snapshot: removes the observers left (an aborted or failed
+  // write) and frees the one-snapshot slot.
+  void Release();
   // Removes every observer still installed (an aborted or failed write).
   void DetachAll();
 
+  static inline std::atomic<bool> g_busy{false};
+  bool began_ = false;
   Keyspace& ks_;
   Options opt_;
   std::vector<std::unique_ptr<ShardCut>> cuts_;  // db-major, kNumShards per db

@@ -49,7 +49,7 @@ TEST(SnapshotTest, ImageIsThePointInTime) {
   Keyspace ks(4);
   for (int i = 0; i < 2000; ++i) Put(ks, i % 3, "key:" + std::to_string(i), "v" + std::to_string(i));
   Snapshot snap(ks, Snapshot::Options{});
-  snap.Begin();
+  ASSERT_TRUE(snap.TryBegin());
   // After the cut: overwrite, delete, create, in every database.
   for (int i = 0; i < 2000; i += 7) Put(ks, i % 3, "key:" + std::to_string(i), "changed");
   for (int i = 1; i < 2000; i += 11) Del(ks, i % 3, "key:" + std::to_string(i));
@@ -74,7 +74,7 @@ TEST(SnapshotTest, FlushDuringSnapshotKeepsTheImage) {
   Keyspace ks(1);
   for (int i = 0; i < 500; ++i) Put(ks, 0, "k" + std::to_string(i), "x");
   Snapshot snap(ks, Snapshot::Options{});
-  snap.Begin();
+  ASSERT_TRUE(snap.TryBegin());
   FlushDatabases(ks, 0, 0, false);
   std::string image = WriteAll(snap);
   Keyspace loaded(1);
@@ -88,7 +88,7 @@ TEST(SnapshotTest, FailedWriteRemovesObservers) {
   Keyspace ks(1);
   for (int i = 0; i < 100; ++i) Put(ks, 0, "k" + std::to_string(i), "x");
   Snapshot snap(ks, Snapshot::Options{});
-  snap.Begin();
+  ASSERT_TRUE(snap.TryBegin());
   EXPECT_NE(snap.Write([](std::string_view) { return false; }), "");
   for (uint32_t s = 0; s < kNumShards; ++s) EXPECT_EQ(ks.db(0).shard(s).observer(), nullptr);
 }
@@ -97,7 +97,7 @@ TEST(RdbLoadTest, RejectsDamageWithOffset) {
   Keyspace ks(1);
   Put(ks, 0, "a", "1");
   Snapshot snap(ks, Snapshot::Options{});
-  snap.Begin();
+  ASSERT_TRUE(snap.TryBegin());
   std::string image = WriteAll(snap);
   Keyspace target(1);
   RdbLoadResult r = LoadRdbBytes(image.substr(0, image.size() - 3), "dump.rdb", target, 0);

@@ -110,7 +110,7 @@ void Shard::Insert(const KeyRef& k, Entry* e) {
       return;
     }
   }
-  BeforeChange(k, nullptr);
+  MarkNew(k, e);
   SyncEviction();  // before the insert, or the new entry would be adopted too
   table_.Insert(e, k.hash);
   KeyChanged(k.key);
@@ -133,6 +133,7 @@ void Shard::Replace(Entry* old_e, Entry* new_e, const KeyRef& k) {
 
 void Shard::ReplaceCounted(Entry* old_e, size_t old_bytes, Entry* new_e, const KeyRef& k) {
   BeforeChange(k, old_e);
+  MarkNew(k, new_e);
   SyncEviction();
   table_.Replace(old_e, new_e, k.hash);
   KeyChanged(k.key);

@@ -63,6 +63,9 @@ class ShardObserver {
  public:
   virtual ~ShardObserver() = default;
   virtual void BeforeChange(const KeyRef& k, Entry* current) = 0;
+  // Whether the snapshot has yet to reach this key: an entry put in the
+  // table for it now is marked Entry::kSnapshotDone (born after the instant).
+  virtual bool Pending(const KeyRef& k) const = 0;
   // The whole table is about to be emptied or swapped away (FLUSHDB,
   // SWAPDB): the observer must take what it still needs now.
   virtual void BeforeClear() = 0;
@@ -202,6 +205,10 @@ class Shard {
   // Tells the observer (if any) that the key is about to change.
   void BeforeChange(const KeyRef& k, Entry* current) {
     if (observer_ != nullptr) [[unlikely]] observer_->BeforeChange(k, current);
+  }
+  // An entry entering the table: marked if a snapshot must not write it.
+  void MarkNew(const KeyRef& k, Entry* e) {
+    e->set_snapshot_done(observer_ != nullptr && observer_->Pending(k));
   }
 
   ShardMutex mu_;

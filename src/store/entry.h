@@ -54,6 +54,10 @@ class Entry {
   static constexpr uint8_t kPrivateInt = 2;
   // Carries memcached client flags and CAS unique.
   static constexpr uint8_t kHasMcMeta = 4;
+  // A snapshot in progress already has this entry's key (written early, or
+  // created after the snapshot's instant): its writer must skip it. Set and
+  // cleared only by Shard, with the shard's lock held (persistence/snapshot.h).
+  static constexpr uint8_t kSnapshotDone = 8;
   static constexpr size_t kHeaderSize = 16;
   static constexpr size_t kExpireBlockSize = 12;
   static constexpr size_t kMcBlockSize = 12;
@@ -116,6 +120,10 @@ class Entry {
   }
 
   bool has_expire() const { return flags_ & kHasExpire; }
+  bool snapshot_done() const { return flags_ & kSnapshotDone; }
+  void set_snapshot_done(bool v) {
+    flags_ = static_cast<uint8_t>(v ? (flags_ | kSnapshotDone) : (flags_ & ~kSnapshotDone));
+  }
   // Whether Redis would hold this value in its shared integer objects
   // (0..9999, int encoding): OBJECT REFCOUNT reports INT_MAX for those.
   bool shared_int() const;

@@ -345,3 +345,40 @@ def test_enable_at_run_time_and_disable(aof_server, server_factory):
     assert c.get("early") == b"1" and c.get("late") == b"2"
     c.config_set("appendonly", "no")
     assert c.info("persistence")["aof_enabled"] == 0
+
+
+def test_one_snapshot_at_a_time(aof_server):
+    """A BGSAVE and an AOF rewrite never cut at once: the second waits, as Redis
+    makes them wait for each other's child."""
+    a = aof_server()
+    c = plain(a.client())
+    n = 20000 if SANITIZED else 300000
+    p = c.pipeline(transaction=False)
+    for i in range(n):
+        p.set("k:%d" % i, "v" * 50)
+        if i % 5000 == 4999:
+            p.execute()
+    p.execute()
+    assert c.execute_command("BGSAVE") == b"Background saving started"
+    reply = c.execute_command("BGREWRITEAOF")
+    if c.info("persistence")["rdb_bgsave_in_progress"] == 1:
+        assert reply == b"Background append only file rewriting scheduled"
+    wait_for(lambda: c.info("persistence")["aof_rewrites"] >= 1, what="the scheduled rewrite")
+    wait_for(lambda: c.info("persistence")["rdb_saves"] >= 1
+             and c.info("persistence")["aof_rewrite_in_progress"] == 0, what="both to end")
+    assert c.execute_command("BGREWRITEAOF") == b"Background append only file rewriting started"
+    try:
+        reply = c.execute_command("BGSAVE")
+    except redis.ResponseError as e:
+        reply = str(e)
+    if c.info("persistence")["aof_rewrite_in_progress"] == 1:
+        assert reply == ("Another child process is active (AOF?): can't BGSAVE right now. Use "
+                         "BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
+        scheduled = c.execute_command("BGSAVE", "SCHEDULE")
+        if c.info("persistence")["aof_rewrite_in_progress"] == 1:
+            assert scheduled == b"Background saving scheduled"
+    wait_for(lambda: c.info("persistence")["aof_rewrite_in_progress"] == 0
+             and c.info("persistence")["rdb_bgsave_in_progress"] == 0, what="both to end")
+    a.kill9()
+    a.start()
+    assert a.client().dbsize() == n
