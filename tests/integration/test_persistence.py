@@ -69,8 +69,8 @@ def random_member(rng):
     return ("member-%d" % rng.randrange(10**6)).encode()
 
 
-def fill_dataset(c, rng, keys_per_db=40, dbs=(0, 1, 5, 15), types=("string", "list", "set",
-                                                                      "zset", "hash")):
+def fill_dataset(c, rng, keys_per_db=40, dbs=range(16), types=("string", "list", "set", "zset",
+                                                                 "hash")):
     """Writes a random dataset of every type, small and large, some with TTLs."""
     for db in dbs:
         p = c.pipeline(transaction=False)
@@ -246,7 +246,7 @@ def test_restart_keeps_everything(magpie_factory):
     rng = random.Random(11)
     s = magpie_factory(SAVE_ON)
     c = plain(s.client())
-    fill_dataset(c, rng)
+    fill_dataset(c, rng, keys_per_db=15)
     c.set("volatile", "x", px=3600_000)
     want = dump_dataset(s.port)
     ttl_before = c.pttl("volatile")
@@ -334,7 +334,7 @@ def test_expired_keys_are_not_loaded(magpie_factory):
 def test_redis_rdb_loads_into_magpie(seed, redis_factory, magpie_factory):
     rng = random.Random(seed)
     ref = redis_factory()
-    fill_dataset(ref.client(), rng, keys_per_db=25 if SANITIZED else 60)
+    fill_dataset(ref.client(), rng, keys_per_db=8 if SANITIZED else 20)
     want = dump_dataset(ref.port)
     assert plain(ref.client()).execute_command("SAVE") == b"OK"
     src = os.path.join(ref.dir, "dump.rdb")
@@ -351,7 +351,7 @@ def test_redis_rdb_loads_into_magpie(seed, redis_factory, magpie_factory):
 def test_magpie_rdb_loads_into_redis(seed, options, redis_factory, magpie_factory):
     rng = random.Random(seed)
     m = magpie_factory(options)
-    fill_dataset(m.client(), rng, keys_per_db=25 if SANITIZED else 60)
+    fill_dataset(m.client(), rng, keys_per_db=8 if SANITIZED else 20)
     want = dump_dataset(m.port)
     assert plain(m.client()).execute_command("SAVE") == b"OK"
     path = os.path.join(m.dir, "dump.rdb")
