@@ -185,10 +185,11 @@ def fill(c, prefix, n, value, ex=None, check=None, batch=2000):
             check()
 
 
-def start_limited(server_factory, policy, room=8 << 20, extra=()):
+def start_limited(server_factory, policy, room=8 << 20, extra=(), scaled=True):
     """A server whose maxmemory leaves `room` bytes above its idle used_memory.
-    Under the sanitizers workloads shrink tenfold (scale), and so does the room."""
-    if SANITIZED:
+    Under the sanitizers workloads shrink tenfold (scale), and so does the room
+    (`scaled`: the test's workload follows scale())."""
+    if SANITIZED and scaled:
         room = max(256 << 10, int(room * SCALE))
     s = server_factory(["--maxmemory-policy", policy] + list(extra))
     c = s.client()
@@ -271,7 +272,7 @@ def test_s3fifo_resists_scans(server_factory, scale):
     """A hot set read between long scans of one-time keys: S3-FIFO keeps it, LRU does not."""
     kept = {}
     for policy in ("allkeys-s3fifo", "allkeys-lru"):
-        s, c, limit = start_limited(server_factory, policy, room=2 << 20)
+        s, c, limit = start_limited(server_factory, policy, room=2 << 20, scaled=False)
         hot = [b"hot:%d" % i for i in range(2000)]
         fill(c, b"hot", len(hot), b"h" * 100)
         hits = reads = 0
@@ -303,6 +304,8 @@ def test_policy_switch_at_run_time_keeps_evicting(server_factory, scale):
     assert c.info("stats")["evicted_keys"] > 0
 
 
+@pytest.mark.skipif(SANITIZED, reason="under ASan used_memory is mostly the sanitizer's own: "
+                    "half of it cannot be reached by evicting keys")
 def test_lowering_maxmemory_evicts_in_the_background(server_factory, scale):
     s = server_factory(["--maxmemory-policy", "allkeys-lru"])
     c = s.client()
