@@ -67,7 +67,9 @@ std::unique_ptr<Snapshot> BeginSnapshot(Server& server, bool aof_base, bool back
   // p99 during back-to-back BGSAVEs 3.9x without them at 30%, 5.5x at 100%,
   // redis-server's fork 3.3x-4.0x, on 2 cores shared with the load).
   o.duty_percent = background ? kBackgroundDuty : 100;
-  for (const auto& [name, lib] : server.scripts().functions()->libraries) o.functions.push_back(lib->code);
+  // Hold the set while walking it (a temporary would die before the loop).
+  std::shared_ptr<const FunctionSet> fns = server.scripts().functions();
+  for (const auto& [name, lib] : fns->libraries) o.functions.push_back(lib->code);
   auto snap = std::make_unique<Snapshot>(server.keyspace(), std::move(o));
   if (!snap->TryBegin()) return nullptr;
   return snap;
