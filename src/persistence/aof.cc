@@ -542,6 +542,7 @@ std::string Aof::TryBeginRewrite(bool first) {
   rw_thread_ = std::thread([this, snap, seq, started] {
     std::string temp = "temp-rewriteaof-" + std::to_string(getpid()) + ".aof";
     std::string err = WriteSnapshotFile(server_, *snap, PathOf(temp), PathOf(BaseName(seq)));
+    snap->Release();  // before the rewrite stops counting as in progress
     FinishRewrite(err.empty(), temp, seq, started);
   });
   return "";

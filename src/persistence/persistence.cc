@@ -239,6 +239,7 @@ bool Persistence::StartBackground() {
     // lock would keep that shard's clients waiting (priority inversion).
     std::string err = WriteSnapshotFile(server_, *snap, temp, server_.config().dbfilename());
     if (err.empty()) LOG_NOTICE("Background saving terminated with success");
+    snap->Release();  // before the save stops counting as in progress
     Finished(err.empty(), dirty_at_start, start);
   });
   return true;

@@ -285,8 +285,10 @@ std::string Snapshot::Write(const std::function<bool(std::string_view)>& write) 
     if (!write(out)) failure = "write error";
     out.clear();
   }
-  // Written (or failed): the next snapshot may begin at once.
-  Release();
+  // Written (or failed): no observer stays. The slot stays taken until the
+  // caller has finished the file (Release), so "a save is running" and
+  // "another snapshot may begin" never disagree.
+  DetachAll();
   return failure;
 }
 

@@ -107,6 +107,10 @@ class Snapshot {
   // Makes a running Write() stop at its next chunk (shutdown).
   void Abort() { aborted_.store(true); }
 
+  // Ends the snapshot: removes the observers left (an aborted or failed
+  // write) and frees the one-snapshot slot.
+  void Release();
+
   uint64_t keys_written() const { return keys_.load(std::memory_order_relaxed); }
   uint64_t keys_total() const { return total_keys_; }
 
@@ -124,9 +128,6 @@ class Snapshot {
   // Rests as duty_percent asks, between two flushes.
   void Pace();
   int64_t pace_start_us_ = 0;
-  // Ends the snapshot: removes the observers left (an aborted or failed
-  // write) and frees the one-snapshot slot.
-  void Release();
   // Removes every observer still installed (an aborted or failed write).
   void DetachAll();
 
