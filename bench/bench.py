@@ -1044,12 +1044,13 @@ MCLOAD_CASES = [  # (label, mcload --op, --depth)
 ]
 
 
-def mcload_run(mcload, pid, port, op, depth, seconds, keys=100000, seq=None):
+def mcload_run(mcload, pid, port, op, depth, seconds, keys=100000, seq=None, cpu=None):
     argv = [mcload, "--port", str(port), "--conns", "50", "--depth", str(depth)]
     argv += ["--seq", seq] if seq else ["--op", op, "--value", "32"]
     argv += ["--keys", str(keys), "--seconds", str(seconds)]
     cpu0 = cpu_seconds(pid)
-    out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
+    run = argv if cpu is None else ["taskset", "-c", str(cpu)] + argv
+    out = subprocess.run(run, capture_output=True, text=True, timeout=seconds + 60)
     cpu1 = cpu_seconds(pid)
     if out.returncode != 0:
         raise RuntimeError(f"mcload failed: {shlex.join(argv)}\n{out.stderr[-2000:]}")

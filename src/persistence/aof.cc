@@ -520,7 +520,7 @@ std::string Aof::TryBeginRewrite(bool first) {
     seq = manifest_.base_seq;
     for (const auto& [name, s] : manifest_.incr) seq = std::max(seq, s);
     ++seq;
-    rw_snap_ = BeginSnapshot(server_, true, !first);
+    rw_snap_ = BeginSnapshot(server_, true);
     if (rw_snap_ == nullptr) return kBusy;
     WriteOut(true);
     std::string err;
@@ -539,7 +539,8 @@ std::string Aof::TryBeginRewrite(bool first) {
   rw_start_ms_ = started;
   LOG_NOTICE("Background append only file rewriting started");
   Snapshot* snap = rw_snap_.get();
-  rw_thread_ = std::thread([this, snap, seq, started] {
+  rw_thread_ = std::thread([this, snap, seq, started, first] {
+    if (!first) RunAtIdlePriority();  // the first base, at startup, is awaited
     std::string temp = "temp-rewriteaof-" + std::to_string(getpid()) + ".aof";
     std::string err = WriteSnapshotFile(server_, *snap, PathOf(temp), PathOf(BaseName(seq)));
     snap->Release();  // before the rewrite stops counting as in progress

@@ -1,6 +1,7 @@
 #include "persistence/persistence.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -30,8 +31,6 @@ namespace {
 constexpr int64_t kRetryDelayMs = 5000;
 // rdb-save-incremental-fsync: fsync every this many bytes written.
 constexpr size_t kIncrementalFsync = 4 * 1024 * 1024;
-// Share of the time a background snapshot's writer works (see BeginSnapshot).
-constexpr int kBackgroundDuty = 30;
 
 void AppendField(std::string& out, const char* name, const std::string& value) {
   out += name;
@@ -53,7 +52,14 @@ std::vector<std::pair<int64_t, int64_t>> SavePoints(const std::string& spec) {
 
 }  // namespace
 
-std::unique_ptr<Snapshot> BeginSnapshot(Server& server, bool aof_base, bool background) {
+void RunAtIdlePriority() {
+  sched_param none{};
+  if (sched_setscheduler(0, SCHED_IDLE, &none) != 0) {
+    LOG_WARNING("Could not lower the snapshot thread's priority: %s", strerror(errno));
+  }
+}
+
+std::unique_ptr<Snapshot> BeginSnapshot(Server& server, bool aof_base) {
   Snapshot::Options o;
   o.checksum = server.config().rdbchecksum.load();
   o.compress = server.config().rdbcompression.load();
@@ -62,11 +68,6 @@ std::unique_ptr<Snapshot> BeginSnapshot(Server& server, bool aof_base, bool back
   o.save_lru = !o.save_lfu && (p == EvictionPolicy::kAllKeysLru || p == EvictionPolicy::kVolatileLru);
   o.now_ms = NowMs();
   o.aof_base = aof_base;
-  // A background snapshot works 30% of the time and rests the rest, so the
-  // workers keep the CPU on a busy machine (make bench's snapshot section:
-  // p99 during back-to-back BGSAVEs 3.9x without them at 30%, 5.5x at 100%,
-  // redis-server's fork 3.3x-4.0x, on 2 cores shared with the load).
-  o.duty_percent = background ? kBackgroundDuty : 100;
   // Hold the set while walking it (a temporary would die before the loop).
   std::shared_ptr<const FunctionSet> fns = server.scripts().functions();
   for (const auto& [name, lib] : fns->libraries) o.functions.push_back(lib->code);
@@ -223,7 +224,7 @@ bool Persistence::StartBackground() {
   // mu_ held.
   if (bg_.joinable()) bg_.join();
   uint64_t dirty_at_start = TotalDirty();
-  bg_snap_ = BeginSnapshot(server_, false, true);
+  bg_snap_ = BeginSnapshot(server_, false);
   if (bg_snap_ == nullptr) return false;
   scheduled_ = false;
   bg_running_ = true;
@@ -235,8 +236,7 @@ bool Persistence::StartBackground() {
   std::string temp = "temp-" + std::to_string(getpid()) + "-" + std::to_string(temp_seq_++) + ".rdb";
   LOG_NOTICE("Background saving started");
   bg_ = std::thread([this, snap, temp, dirty_at_start, start] {
-    // Not niced: a low-priority thread preempted while it holds a shard
-    // lock would keep that shard's clients waiting (priority inversion).
+    RunAtIdlePriority();
     std::string err = WriteSnapshotFile(server_, *snap, temp, server_.config().dbfilename());
     if (err.empty()) LOG_NOTICE("Background saving terminated with success");
     snap->Release();  // before the save stops counting as in progress

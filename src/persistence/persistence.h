@@ -38,9 +38,14 @@ inline constexpr const char* kMisconfError =
 // Takes a snapshot's cut of the whole keyspace now (see snapshot.h), with
 // the options the configuration asks for; nullptr while another snapshot
 // (a BGSAVE, an AOF rewrite) runs. `aof_base`: the image starts an AOF (its
-// aof-base AUX field says so). `background`: the writer paces itself.
-std::unique_ptr<Snapshot> BeginSnapshot(Server& server, bool aof_base = false,
-                                        bool background = false);
+// aof-base AUX field says so).
+std::unique_ptr<Snapshot> BeginSnapshot(Server& server, bool aof_base = false);
+
+// For the thread writing a background snapshot: SCHED_IDLE, so it runs only
+// on CPU time the workers leave. A worker that finds a shard locked by it
+// sleeps on the mutex, which leaves the CPU to the writer until it unlocks
+// (one chunk of 64 buckets): no inversion lasts longer than that.
+void RunAtIdlePriority();
 // Writes a snapshot to `temp` (fsynced), then renames it to `target`, all
 // relative to the working directory (`dir`). "" or the error, logged.
 std::string WriteSnapshotFile(Server& server, Snapshot& snap, const std::string& temp,

@@ -1,9 +1,7 @@
 #include "persistence/snapshot.h"
 
 #include <cstring>
-#include <chrono>
 #include <ctime>
-#include <thread>
 
 #include "common/util.h"
 
@@ -190,18 +188,6 @@ void Snapshot::DrainEarly(std::string* out) {
   }
 }
 
-void Snapshot::Pace() {
-  if (opt_.duty_percent >= 100) return;
-  int64_t now = MonotonicUs();
-  if (pace_start_us_ == 0) pace_start_us_ = now;
-  int64_t worked = now - pace_start_us_;
-  if (worked < 2000) return;
-  // Rest so that work is duty_percent of the time: the workers get the CPU back.
-  int64_t rest = worked * (100 - opt_.duty_percent) / opt_.duty_percent;
-  std::this_thread::sleep_for(std::chrono::microseconds(rest));
-  pace_start_us_ = MonotonicUs();
-}
-
 std::string Snapshot::Write(const std::function<bool(std::string_view)>& write) {
   uint64_t crc = 0;
   std::string out;
@@ -271,7 +257,6 @@ std::string Snapshot::Write(const std::function<bool(std::string_view)>& write) 
         if (out.size() >= kFlushAt) {
           DrainEarly(&out);
           if (!flush()) failure = "write error";
-          Pace();
         }
       }
       DrainEarly(&out);

@@ -81,9 +81,6 @@ class Snapshot {
     bool save_lfu = false;  // write FREQ records (an LFU policy is set)
     int64_t now_ms = 0;
     bool aof_base = false;  // the image is an AOF's base (AUX aof-base 1)
-    // Share of the time the writing thread works; it rests the rest (a
-    // background save leaves the CPU to the workers). 100: never rests.
-    int duty_percent = 100;
     // Library code of FUNCTION libraries, written before the databases.
     std::vector<std::string> functions;
     // Extra AUX fields written after Redis's own (name, value).
@@ -125,9 +122,6 @@ class Snapshot {
   // Drains the side buffer into *out, SELECTDB before each database run.
   void DrainEarly(std::string* out);
   void SelectDb(std::string* out, int db);
-  // Rests as duty_percent asks, between two flushes.
-  void Pace();
-  int64_t pace_start_us_ = 0;
   // Removes every observer still installed (an aborted or failed write).
   void DetachAll();
 
