@@ -52,11 +52,29 @@ std::vector<std::pair<int64_t, int64_t>> SavePoints(const std::string& spec) {
 
 }  // namespace
 
+namespace {
+// A background writer at idle priority for this long goes back to normal
+// priority: on a server kept 100% busy it would otherwise never finish.
+constexpr int64_t kIdlePriorityLimitMs = 30000;
+thread_local int64_t t_idle_since_ms = 0;  // 0: this thread runs at normal priority
+
+void RestorePriorityIfSlow() {
+  if (t_idle_since_ms == 0 || NowMs() - t_idle_since_ms < kIdlePriorityLimitMs) return;
+  t_idle_since_ms = 0;
+  sched_param none{};
+  sched_setscheduler(0, SCHED_OTHER, &none);
+  LOG_NOTICE("Background save still running after %lld s at idle priority: continuing at normal priority",
+             static_cast<long long>(kIdlePriorityLimitMs / 1000));
+}
+}  // namespace
+
 void RunAtIdlePriority() {
   sched_param none{};
   if (sched_setscheduler(0, SCHED_IDLE, &none) != 0) {
     LOG_WARNING("Could not lower the snapshot thread's priority: %s", strerror(errno));
+    return;
   }
+  t_idle_since_ms = NowMs();
 }
 
 std::unique_ptr<Snapshot> BeginSnapshot(Server& server, bool aof_base) {
@@ -106,6 +124,7 @@ std::string WriteSnapshotFile(Server& server, Snapshot& snap, const std::string&
       fdatasync(fd);
       since_sync = 0;
     }
+    RestorePriorityIfSlow();
     return true;
   });
   if (failure.empty() && fsync(fd) != 0) {

@@ -44,7 +44,9 @@ std::unique_ptr<Snapshot> BeginSnapshot(Server& server, bool aof_base = false);
 // For the thread writing a background snapshot: SCHED_IDLE, so it runs only
 // on CPU time the workers leave. A worker that finds a shard locked by it
 // sleeps on the mutex, which leaves the CPU to the writer until it unlocks
-// (one chunk of 64 buckets): no inversion lasts longer than that.
+// (one chunk of 64 buckets): no inversion lasts longer than that. A save
+// still running after 30 s goes back to normal priority (a server kept 100%
+// busy would starve it).
 void RunAtIdlePriority();
 // Writes a snapshot to `temp` (fsynced), then renames it to `target`, all
 // relative to the working directory (`dir`). "" or the error, logged.
