@@ -16,6 +16,7 @@ static_assert(MALLCTL_ARENAS_ALL == 4096);
 #endif
 
 #include "store/evict.h"
+#include "store/table.h"
 
 namespace magpie {
 
@@ -48,7 +49,10 @@ MemoryStats ReadMemoryStats() {
   mallctl("epoch", &epoch, &sz, &epoch, sz);
   size_t v = 0;
   sz = sizeof(v);
-  if (mallctl("stats.allocated", &v, &sz, nullptr, 0) == 0) m.allocated = v;
+  // Large table arrays are mapped outside jemalloc (store/table.cc).
+  if (mallctl("stats.allocated", &v, &sz, nullptr, 0) == 0) {
+    m.allocated = v + static_cast<size_t>(Table::MappedBytes());
+  }
   if (mallctl("stats.active", &v, &sz, nullptr, 0) == 0) m.active = v;
   if (mallctl("stats.resident", &v, &sz, nullptr, 0) == 0) m.resident = v;
 #else

@@ -396,7 +396,9 @@ void RecalibrateSoon() {
   mallctl("epoch", &epoch, &sz, &epoch, sz);
   size_t allocated = 0;
   sz = sizeof(allocated);
-  if (mallctl("stats.allocated", &allocated, &sz, nullptr, 0) == 0) CalibrateMemory(allocated);
+  if (mallctl("stats.allocated", &allocated, &sz, nullptr, 0) == 0) {
+    CalibrateMemory(allocated + static_cast<size_t>(Table::MappedBytes()));
+  }
 #endif
 }
 

@@ -1,25 +1,65 @@
 #include "store/table.h"
 
+#include <sys/mman.h>
+
+#include <atomic>
 #include <cstdlib>
 #include <new>
 #include <utility>
 
 namespace magpie {
 
+namespace {
+
+// The largest capacity of at most `slots` whose array fills an allocator size
+// class: jemalloc (and its usual configuration) has four classes per doubling
+// above 64 bytes, so an array of 1.5 x 2^k slots is stored without waste, and
+// one just above a class would pay up to 25% for nothing.
+uint64_t FitCapacity(uint64_t slots) {
+  uint64_t bytes = slots * sizeof(uint64_t);
+  if (bytes <= 64) return slots;
+  int k = 63 - __builtin_clzll(bytes);
+  return ((bytes >> (k - 2)) << (k - 2)) / sizeof(uint64_t);
+}
+
+// Arrays from this size on are mapped directly: freed at the end of a
+// migration, their pages go back to the system at once (jemalloc would keep
+// them resident as dirty pages until its decay, about 6 bytes per key of RSS
+// after loading 1M keys).
+constexpr size_t kMapAt = 16 * 1024;
+std::atomic<int64_t> g_mapped{0};
+
+}  // namespace
+
+int64_t Table::MappedBytes() { return g_mapped.load(std::memory_order_relaxed); }
+
 Table::~Table() { Clear(); }
 
-Table::Array Table::NewArray(uint32_t bits) {
+Table::Array Table::NewArray(uint64_t cap) {
   Array a;
-  a.bits = bits;
-  a.mask = (1ULL << bits) - 1;
-  // calloc of a large array maps zero pages lazily: no pause to clear it.
-  a.slots = static_cast<uint64_t*>(calloc(a.mask + 1, sizeof(uint64_t)));
+  a.cap = cap;
+  size_t bytes = cap * sizeof(uint64_t);
+  if (bytes >= kMapAt) {
+    // Zero pages are mapped lazily: no pause to clear the array.
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    a.slots = static_cast<uint64_t*>(p);
+    g_mapped.fetch_add(static_cast<int64_t>(bytes), std::memory_order_relaxed);
+    return a;
+  }
+  a.slots = static_cast<uint64_t*>(calloc(cap, sizeof(uint64_t)));
   if (a.slots == nullptr) throw std::bad_alloc();
   return a;
 }
 
 void Table::FreeArray(Array& a) {
-  free(a.slots);
+  size_t bytes = a.cap * sizeof(uint64_t);
+  if (a.slots != nullptr && bytes >= kMapAt) {
+    munmap(a.slots, bytes);
+    g_mapped.fetch_sub(static_cast<int64_t>(bytes), std::memory_order_relaxed);
+  } else {
+    free(a.slots);
+  }
   a = Array();
 }
 
@@ -41,7 +81,7 @@ uint64_t* Table::Probe(const Array& a, std::string_view key, uint64_t hash) {
   if (a.slots == nullptr || a.live == 0) return nullptr;
   uint64_t tag = Tag(hash);
   uint64_t pos = Home(a, hash);
-  for (uint64_t i = 0; i <= a.mask; ++i, pos = (pos + 1) & a.mask) {
+  for (uint64_t i = 0; i < a.cap; ++i, pos = a.Next(pos)) {
     uint64_t slot = a.slots[pos];
     if (slot == 0) return nullptr;
     if ((slot & ~((1ULL << 48) - 1)) == tag && Live(slot) && Ptr(slot)->key() == key) {
@@ -56,7 +96,7 @@ Entry* Table::ProbePrefix(const Array& a, uint32_t prefix) {
   uint64_t hash = static_cast<uint64_t>(prefix) << 32;
   uint64_t tag = Tag(hash);
   uint64_t pos = Home(a, hash);
-  for (uint64_t i = 0; i <= a.mask; ++i, pos = (pos + 1) & a.mask) {
+  for (uint64_t i = 0; i < a.cap; ++i, pos = a.Next(pos)) {
     uint64_t slot = a.slots[pos];
     if (slot == 0) return nullptr;
     if ((slot & ~((1ULL << 48) - 1)) == tag && Live(slot) &&
@@ -81,35 +121,37 @@ Entry* Table::Find(std::string_view key, uint64_t hash) const {
 
 void Table::InsertInto(Array& a, uint64_t packed, uint64_t hash) {
   uint64_t pos = Home(a, hash);
-  while (a.slots[pos] != 0) pos = (pos + 1) & a.mask;
+  while (a.slots[pos] != 0) pos = a.Next(pos);
   a.slots[pos] = packed;
   ++a.live;
 }
 
-void Table::StartResize(uint32_t bits) {
+void Table::StartResize(uint64_t cap) {
   if (migrating()) {
     // A second resize before the first finished: finish it now. Migration
     // outpaces growth by construction, so this is rare and bounded.
-    MigrateStep(old_.mask + 1);
+    MigrateStep(old_.cap);
   }
   if (cur_.slots == nullptr) {
-    cur_ = NewArray(bits);
+    cur_ = NewArray(cap);
     return;
   }
   old_ = cur_;
-  cur_ = NewArray(bits);
+  cur_ = NewArray(cap);
   migrate_pos_ = 0;
 }
 
 void Table::MaybeResize() {
-  uint64_t cap = cur_.Capacity();
-  if (cap == 0 || size_ + 1 > cap / 4 * 3) {
-    StartResize(cap == 0 ? kMinBits : cur_.bits + 1);
-  } else if (!migrating() && cur_.bits > kMinBits && size_ < cap / 8) {
-    // Shrink to the smallest array that is at most 3/8 full.
-    uint32_t bits = kMinBits;
-    while ((1ULL << bits) / 8 * 3 < size_) ++bits;
-    if (bits < cur_.bits) StartResize(bits);
+  uint64_t cap = cur_.cap;
+  if (cap == 0 || (size_ + 1) * 4 > cap * 3) {
+    // The new array starts half full and reaches 3/4 after 3/8 cap inserts;
+    // migration moves 8 slots per write and needs only cap/8 of them.
+    // (Fitted to a size class, the growth is 1.33x-1.5x: 0.15 cap inserts
+    // at least.)
+    StartResize(cap == 0 ? kMinCapacity : FitCapacity(cap + cap / 2));
+  } else if (!migrating() && cap > kMinCapacity && size_ * 8 < cap) {
+    // Shrink to an array at most 5/8 full.
+    StartResize(size_ * 2 > kMinCapacity ? FitCapacity(size_ * 2) : kMinCapacity);
   }
 }
 
@@ -129,7 +171,7 @@ void Table::Replace(Entry* old_e, Entry* new_e, uint64_t hash) {
 void Table::BackwardShiftErase(Array& a, uint64_t pos) {
   // Pull later members of the cluster back so no probe sequence is broken.
   uint64_t hole = pos;
-  uint64_t next = (pos + 1) & a.mask;
+  uint64_t next = a.Next(pos);
   while (a.slots[next] != 0) {
     uint64_t home = Home(a, HashKey(Ptr(a.slots[next])->key()));
     // Move the entry if its home is not within (hole, next] cyclically.
@@ -138,7 +180,7 @@ void Table::BackwardShiftErase(Array& a, uint64_t pos) {
       a.slots[hole] = a.slots[next];
       hole = next;
     }
-    next = (next + 1) & a.mask;
+    next = a.Next(next);
   }
   a.slots[hole] = 0;
 }
@@ -167,7 +209,7 @@ Entry* Table::Remove(std::string_view key, uint64_t hash) {
 
 void Table::MigrateStep(size_t n) {
   if (!migrating()) return;
-  uint64_t cap = old_.mask + 1;
+  uint64_t cap = old_.cap;
   while (n-- > 0 && migrate_pos_ < cap) {
     uint64_t slot = old_.slots[migrate_pos_];
     if (Live(slot)) {
@@ -189,8 +231,8 @@ Entry* Table::Random(uint64_t rnd) const {
   const Array* a = &cur_;
   if (migrating() && (rnd >> 32) % size_ < old_.live) a = &old_;
   if (a->live == 0) a = a == &cur_ ? &old_ : &cur_;
-  uint64_t pos = rnd & a->mask;
-  for (uint64_t i = 0; i <= a->mask; ++i, pos = (pos + 1) & a->mask) {
+  uint64_t pos = ((rnd & 0xffffffffULL) * a->cap) >> 32;
+  for (uint64_t i = 0; i < a->cap; ++i, pos = a->Next(pos)) {
     if (Live(a->slots[pos])) return Ptr(a->slots[pos]);
   }
   return nullptr;

@@ -6,18 +6,20 @@
 // the entry. The top 32 bits of a hash therefore give both the home bucket and
 // the tag: FindHashPrefix finds a key from them alone (S3-FIFO's queues).
 //
-// Growth never pauses: when the load passes 3/4 a table twice the size is
-// allocated and becomes the insert target, and the old array is migrated a
-// few slots per write (and in the background cron) until empty. Lookups
+// Growth never pauses: when the load passes 3/4 a table 1.5 times the size
+// is allocated and becomes the insert target (so the load stays between 1/2
+// and 3/4, 10.7-16 bytes of slot per key; doubling would let it fall to 3/8,
+// 21 bytes), and the old array is migrated a few slots per write (and in the
+// background cron) until empty. Lookups
 // check both arrays while a migration runs. Deletes in the current array use
 // backward-shift deletion (no tombstones); deletes in the array being
 // migrated leave a tombstone, so the migration cursor never misses an entry.
 //
-// Home bucket = the top bits of the hash. Doubling the table therefore keeps
-// keys in the same order of hash prefix, and SCAN's cursor is a position in
-// hash-prefix space (48 bits), independent of the table's size: every key
-// present for a whole scan is returned even when the table grows or shrinks
-// in between.
+// Home bucket = (top 32 bits of the hash x capacity) >> 32, which needs no
+// power-of-two capacity and keeps buckets in the order of hash prefix at
+// every size. SCAN's cursor is therefore a position in hash-prefix space (48
+// bits), independent of the table's size: every key present for a whole scan
+// is returned even when the table grows or shrinks in between.
 #pragma once
 
 #include <cstddef>
@@ -48,7 +50,7 @@ class Table {
   Entry* Remove(std::string_view key, uint64_t hash);
 
   size_t size() const { return size_; }
-  size_t capacity() const { return cur_.mask + 1 + (migrating() ? old_.mask + 1 : 0); }
+  size_t capacity() const { return cur_.cap + old_.cap; }
   bool migrating() const { return old_.slots != nullptr; }
   // Moves up to `n` slots of the old array into the new one.
   void MigrateStep(size_t n);
@@ -67,18 +69,20 @@ class Table {
 
   // Bytes used by the slot arrays.
   size_t SlotBytes() const { return capacity() * sizeof(uint64_t); }
+  // Bytes of all tables' arrays mapped outside the allocator (large ones):
+  // used_memory adds them to the allocator's figure.
+  static int64_t MappedBytes();
 
  private:
   struct Array {
     uint64_t* slots = nullptr;
-    uint64_t mask = 0;  // capacity - 1 (capacity is a power of two), 0 when empty
-    uint32_t bits = 0;  // log2(capacity)
-    size_t live = 0;    // entries stored here
-    size_t Capacity() const { return slots ? mask + 1 : 0; }
+    uint64_t cap = 0;  // slots; 0 when empty
+    size_t live = 0;   // entries stored here
+    uint64_t Next(uint64_t pos) const { return pos + 1 == cap ? 0 : pos + 1; }
   };
 
   static constexpr uint64_t kTombstone = 1;
-  static constexpr uint32_t kMinBits = 3;
+  static constexpr uint64_t kMinCapacity = 8;
 
   static uint64_t Tag(uint64_t hash) { return hash >> 32 << 48; }
   static uint64_t Pack(Entry* e, uint64_t hash) {
@@ -86,15 +90,15 @@ class Table {
   }
   static Entry* Ptr(uint64_t slot) { return reinterpret_cast<Entry*>(slot & ((1ULL << 48) - 1)); }
   static bool Live(uint64_t slot) { return slot > kTombstone; }
-  static uint64_t Home(const Array& a, uint64_t hash) { return hash >> (64 - a.bits); }
+  static uint64_t Home(const Array& a, uint64_t hash) { return ((hash >> 32) * a.cap) >> 32; }
 
-  static Array NewArray(uint32_t bits);
+  static Array NewArray(uint64_t cap);
   static void FreeArray(Array& a);
   static uint64_t* Probe(const Array& a, std::string_view key, uint64_t hash);
   static Entry* ProbePrefix(const Array& a, uint32_t prefix);
   static void InsertInto(Array& a, uint64_t packed, uint64_t hash);
   static void BackwardShiftErase(Array& a, uint64_t pos);
-  void StartResize(uint32_t bits);
+  void StartResize(uint64_t cap);
   void MaybeResize();
   template <typename F>
   static void ScanArray(const Array& a, uint64_t lo, uint64_t hi, F& visit);
@@ -108,14 +112,16 @@ class Table {
 template <typename F>
 void Table::ScanArray(const Array& a, uint64_t lo, uint64_t hi, F& visit) {
   if (a.slots == nullptr || a.live == 0) return;
-  uint32_t shift = 48 - a.bits;
-  uint64_t start = lo >> shift;
-  uint64_t end = (hi + (1ULL << shift) - 1) >> shift;
-  uint64_t cap = a.mask + 1;
-  for (uint64_t i = 0, pos = start; i < cap; ++i, ++pos) {
-    uint64_t slot = a.slots[pos & a.mask];
+  // Keys of prefix [lo, hi) have homes in [start, last]; linear probing may
+  // have pushed them further on, up to the first empty slot after last.
+  uint64_t start = Home(a, lo << 16);
+  uint64_t last = Home(a, (hi - 1) << 16);
+  uint64_t span = last - start;  // pos is past last once i > span
+  uint64_t pos = start;
+  for (uint64_t i = 0; i < a.cap; ++i, pos = a.Next(pos)) {
+    uint64_t slot = a.slots[pos];
     if (slot == 0) {
-      if (pos >= end) break;
+      if (i > span) break;
       continue;
     }
     if (!Live(slot)) continue;
@@ -128,11 +134,12 @@ void Table::ScanArray(const Array& a, uint64_t lo, uint64_t hi, F& visit) {
 template <typename F>
 uint64_t Table::Scan(uint64_t cursor, size_t count, F&& visit) const {
   if (size_ == 0) return kCursorEnd;
-  uint32_t bits = cur_.bits > old_.bits ? cur_.bits : old_.bits;
-  uint64_t unit = 1ULL << (48 - bits);
-  // Aim at about `count` entries: buckets are at most 3/4 full.
+  uint64_t cap = cur_.cap > old_.cap ? cur_.cap : old_.cap;
+  // The prefix span of one bucket of the larger array; aim at about `count`
+  // buckets (at most 3/4 full).
+  uint64_t unit = kCursorEnd / cap + 1;
   uint64_t buckets = count < 1 ? 1 : count;
-  uint64_t hi = (cursor / unit + buckets) * unit;
+  uint64_t hi = buckets >= kCursorEnd / unit ? kCursorEnd : cursor + buckets * unit;
   if (hi > kCursorEnd || hi <= cursor) hi = kCursorEnd;
   ScanArray(cur_, cursor, hi, visit);
   ScanArray(old_, cursor, hi, visit);
@@ -143,7 +150,7 @@ template <typename F>
 void Table::ForEach(F&& visit) const {
   for (const Array* a : {&cur_, &old_}) {
     if (a->slots == nullptr) continue;
-    for (uint64_t i = 0; i <= a->mask; ++i) {
+    for (uint64_t i = 0; i < a->cap; ++i) {
       if (Live(a->slots[i])) visit(Ptr(a->slots[i]));
     }
   }

@@ -123,5 +123,22 @@ TEST(ShardTest, SetExpireMovesEntry) {
   EXPECT_EQ(s.expires(), 0u);
 }
 
+TEST_F(TableTest, LoadStaysBetweenHalfAndThreeQuarters) {
+  // Growth by 1.33-1.5x: once a migration is over, between 1/2 and 3/4 of the
+  // slots are used (8 bytes of slot per key: 10.7 to 16).
+  for (int i = 0; i < 60000; ++i) {
+    Put("k" + std::to_string(i));
+    if (i >= 64 && !t_.migrating()) {
+      ASSERT_LE(t_.size() * 4, t_.capacity() * 3) << i;
+      ASSERT_GE(t_.size() * 2, t_.capacity()) << i;
+    }
+  }
+  // Deleting down to a tenth shrinks the array to half full again.
+  for (int i = 0; i < 54000; ++i) Del("k" + std::to_string(i));
+  for (int i = 0; i < 100 && t_.migrating(); ++i) t_.MigrateStep(1 << 20);
+  EXPECT_LE(t_.capacity(), 4 * t_.size());
+  for (int i = 54000; i < 60000; ++i) ASSERT_TRUE(Has("k" + std::to_string(i))) << i;
+}
+
 }  // namespace
 }  // namespace magpie
