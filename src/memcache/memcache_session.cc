@@ -132,6 +132,9 @@ bool NoReply(const Tokens& t) { return !t.empty() && t.back() == "noreply"; }
 
 // memcached's reply when it may not evict (-M) and memory is full.
 constexpr const char* kOutOfMemory = "SERVER_ERROR out of memory storing object";
+// incr/decr/ma may grow a value (or create one): over maxmemory they evict
+// first, and where nothing can be evicted memcached answers this.
+constexpr const char* kArithmeticOutOfMemory = "SERVER_ERROR out of memory\r\n";
 
 void Reply(std::string& out, bool noreply, std::string_view msg) {
   if (noreply) return;
@@ -533,9 +536,11 @@ void MemcacheSession::Arithmetic(const Tokens& t, std::string& out) {
     out.append("CLIENT_ERROR invalid numeric delta argument\r\n");
     return;
   }
+  int64_t now = NowMs();
+  if (!EnsureMemory(server_.keyspace(), now)) return void(out.append(kArithmeticOutOfMemory));
   KeyLock k(Db0(server_), t[1]);
   uint64_t result = 0;
-  switch (ApplyDelta(k, FindItem(k, NowMs()), incr, delta, &result)) {
+  switch (ApplyDelta(k, FindItem(k, now), incr, delta, &result)) {
     case DeltaResult::kOk: {
       Count(incr ? kMcIncrHits : kMcDecrHits);
       std::string s = std::to_string(result);
@@ -1100,6 +1105,7 @@ void MemcacheSession::MetaArithmetic(const Tokens& t, std::string& out) {
   }
   if (error != nullptr) return void(out.append(error).append("\r\n"));
   int64_t now = NowMs();
+  if (!EnsureMemory(server_.keyspace(), now)) return void(out.append(kArithmeticOutOfMemory));
   KeyLock k(Db0(server_), key);
   Entry* e = FindItem(k, now);
   const char* code = "HD";

@@ -83,12 +83,12 @@ Entry* S3Fifo::Victim(const Table& table, bool volatile_only) {
 void S3Fifo::Clear() {
   std::deque<uint32_t>().swap(small_);
   std::deque<uint32_t>().swap(main_);
-  std::vector<uint16_t>().swap(ghost_);
+  std::vector<uint8_t>().swap(ghost_);
   nsmall_ = nmain_ = 0;
 }
 
 size_t S3Fifo::MemoryUsage() const {
-  return (small_.size() + main_.size()) * sizeof(uint32_t) + ghost_.capacity() * sizeof(uint16_t);
+  return (small_.size() + main_.size()) * sizeof(uint32_t) + ghost_.capacity() * sizeof(uint8_t);
 }
 
 void S3Fifo::GhostAdd(uint32_t p) {
@@ -98,13 +98,13 @@ void S3Fifo::GhostAdd(uint32_t p) {
     while (n < want) n <<= 1;
     ghost_.assign(n, 0);
   }
-  ghost_[p & (ghost_.size() - 1)] = static_cast<uint16_t>((p >> 16) | 1);
+  ghost_[p & (ghost_.size() - 1)] = Fingerprint(p);
 }
 
 bool S3Fifo::GhostTake(uint32_t p) {
   if (ghost_.empty()) return false;
-  uint16_t& slot = ghost_[p & (ghost_.size() - 1)];
-  if (slot != static_cast<uint16_t>((p >> 16) | 1)) return false;
+  uint8_t& slot = ghost_[p & (ghost_.size() - 1)];
+  if (slot != Fingerprint(p)) return false;
   slot = 0;
   return true;
 }

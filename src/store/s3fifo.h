@@ -18,9 +18,10 @@
 //     (the table's slot tag is cut from those same bits). Entries move when
 //     replaced, names do not, so hashes stay valid where pointers would not;
 //   * queue membership and the frequency live in Entry::evict_bits();
-//   * the ghost is a direct-mapped array of 16-bit fingerprints about the
-//     size of main, 2 bytes per key; a newer fingerprint overwrites an older
-//     one in its slot, which ages the ghost.
+//   * the ghost is a direct-mapped array of 8-bit fingerprints about the
+//     size of main, 1-2 bytes per key; a newer fingerprint overwrites an
+//     older one in its slot, which ages the ghost. (A false match, 1 in 255,
+//     only sends a new key to main.)
 // A deleted key leaves its hash in a ring; it is skipped when it comes out,
 // and Compact() drops such leftovers once the rings hold twice the keys.
 //
@@ -64,6 +65,12 @@ class S3Fifo {
 
  private:
   static uint32_t Prefix(uint64_t hash) { return static_cast<uint32_t>(hash >> 32); }
+  // A ghost slot is chosen by the low bits of the prefix, its fingerprint
+  // taken from the top 8 (never 0, which marks an empty slot).
+  static uint8_t Fingerprint(uint32_t prefix) {
+    uint8_t f = static_cast<uint8_t>(prefix >> 24);
+    return f != 0 ? f : 1;
+  }
   void GhostAdd(uint32_t prefix);
   bool GhostTake(uint32_t prefix);
   void MaybeCompact(const Table& table);
@@ -71,7 +78,7 @@ class S3Fifo {
 
   std::deque<uint32_t> small_;  // hash prefixes, oldest first
   std::deque<uint32_t> main_;
-  std::vector<uint16_t> ghost_;  // fingerprints (0 = empty), size a power of two
+  std::vector<uint8_t> ghost_;  // fingerprints (0 = empty), size a power of two
   size_t nsmall_ = 0;            // keys whose evict_bits say small
   size_t nmain_ = 0;
   uint8_t parity_ = 0;  // kMark or 0: what Compact() finds on unvisited entries

@@ -70,6 +70,41 @@ OK = b"+OK\r\n"
 NIL = b"$-1\r\n"
 
 
+def wait_for(pred, timeout=None, what="condition", interval=0.02, tolerate=()):
+    """Polls pred() until it returns something true and returns that; fails after
+    `timeout` seconds (default 15, 60 under the sanitizers). Exceptions of the
+    `tolerate` types count as not yet."""
+    deadline = time.monotonic() + (timeout or (60.0 if SANITIZED else 15.0))
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = pred()
+            if last:
+                return last
+        except tolerate as e:  # noqa: PERF203 - polled, not hot
+            last = e
+        time.sleep(interval)
+    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
+
+
+def plain(c):
+    """The client with redis-py's reply conversions off for the persistence commands
+    (their replies are compared as the server sends them)."""
+    for name in ("SAVE", "BGSAVE", "BGREWRITEAOF", "LASTSAVE", "SHUTDOWN"):
+        c.response_callbacks.pop(name, None)
+    return c
+
+
+def pipelined_set(c, fmt, n, value, batch=5000):
+    """SETs fmt % i to value for i in range(n), `batch` commands per round trip."""
+    p = c.pipeline(transaction=False)
+    for i in range(n):
+        p.set(fmt % i, value)
+        if i % batch == batch - 1:
+            p.execute()
+    p.execute()
+
+
 def bulk(s):
     if isinstance(s, str):
         s = s.encode()

@@ -15,21 +15,14 @@ import time
 import pytest
 import redis
 
-from conftest import IS_MAGPIE, MAGPIE_BIN, SANITIZED, START_TIMEOUT, ServerProcess, free_port
+from conftest import (IS_MAGPIE, MAGPIE_BIN, SANITIZED, ServerProcess, free_port,
+                      pipelined_set, plain, wait_for)
 
 pytestmark = pytest.mark.skipif(not IS_MAGPIE, reason="Magpie's AOF layout and restarts")
 
 ITERATIONS = 2 if SANITIZED else 6
 
 
-def wait_for(pred, timeout=60.0 if SANITIZED else 15.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting for " + what)
 
 
 class AofServer:
@@ -74,10 +67,6 @@ def aof_server():
         a.s.cleanup()
 
 
-def plain(c):
-    for name in ("BGREWRITEAOF", "BGSAVE", "SAVE"):
-        c.response_callbacks.pop(name, None)
-    return c
 
 
 def write_load(server, seconds_or_event, acked, lock, writer_id):
@@ -212,12 +201,7 @@ def test_rewrite_under_writes_is_a_point_in_time(aof_server):
     a = aof_server(["--appendfsync", "everysec"])
     c = plain(a.client())
     filler = 5000 if SANITIZED else 100000
-    p = c.pipeline(transaction=False)
-    for i in range(filler):
-        p.set("f:%d" % i, "x" * 40)
-        if i % 5000 == 4999:
-            p.execute()
-    p.execute()
+    pipelined_set(c, "f:%d", filler, "x" * 40)
     stop = threading.Event()
     last = {"n": 0}
 
@@ -353,12 +337,7 @@ def test_one_snapshot_at_a_time(aof_server):
     a = aof_server()
     c = plain(a.client())
     n = 20000 if SANITIZED else 300000
-    p = c.pipeline(transaction=False)
-    for i in range(n):
-        p.set("k:%d" % i, "v" * 50)
-        if i % 5000 == 4999:
-            p.execute()
-    p.execute()
+    pipelined_set(c, "k:%d", n, "v" * 50)
     assert c.execute_command("BGSAVE") == b"Background saving started"
     reply = c.execute_command("BGREWRITEAOF")
     if c.info("persistence")["rdb_bgsave_in_progress"] == 1:

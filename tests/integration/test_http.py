@@ -20,7 +20,7 @@ import urllib.request
 
 import pytest
 
-from conftest import SANITIZED, free_port, stop_process
+from conftest import SANITIZED, free_port, stop_process, wait_for
 
 PROMETHEUS = "/usr/bin/prometheus"
 PROMTOOL = "/usr/bin/promtool"
@@ -258,18 +258,9 @@ def test_http_port_config(server, r):
         r.config_set("http-port", "9999")
 
 
-def wait_for(fn, timeout, what):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = fn()
-            if last:
-                return last
-        except (OSError, ValueError, KeyError, IndexError) as e:
-            last = e
-        time.sleep(0.25)
-    pytest.fail("timed out waiting for %s (last: %r)" % (what, last))
+
+
+HTTP_ERRORS = (OSError, ValueError, KeyError, IndexError)
 
 
 def test_real_prometheus_scrapes_metrics(server_factory):
@@ -298,7 +289,8 @@ def test_real_prometheus_scrapes_metrics(server_factory):
                 targets = json.load(resp)["data"]["activeTargets"]
             return targets and targets[0]["health"] == "up" and targets[0]
 
-        wait_for(target_up, 90 if SANITIZED else 60, "Prometheus to scrape Magpie")
+        poll = {"interval": 0.25, "tolerate": HTTP_ERRORS}
+        wait_for(target_up, 90 if SANITIZED else 60, "Prometheus to scrape Magpie", **poll)
 
         def query(expr):
             url = api + "query?" + urllib.parse.urlencode({"query": expr})
@@ -306,12 +298,12 @@ def test_real_prometheus_scrapes_metrics(server_factory):
                 result = json.load(resp)["data"]["result"]
             return result and result
 
-        hits = wait_for(lambda: query("magpie_keyspace_hits_total"), 60, "a sample")
+        hits = wait_for(lambda: query("magpie_keyspace_hits_total"), 60, "a sample", **poll)
         assert float(hits[0]["value"][1]) == 7
-        sets = wait_for(lambda: query('magpie_commands_total{cmd="set"}'), 60, "per-command")
+        sets = wait_for(lambda: query('magpie_commands_total{cmd="set"}'), 60, "per-command", **poll)
         assert float(sets[0]["value"][1]) == 7
         hist = wait_for(lambda: query('magpie_command_duration_seconds_count{cmd="get"}'), 60,
-                        "histogram")
+                        "histogram", **poll)
         assert float(hist[0]["value"][1]) == 7
     finally:
         stop_process(proc)

@@ -4,6 +4,7 @@ Differential checks run against the real redis-server where replies must match; 
 policy behaviour (what is evicted, that maxmemory is held) is checked on Magpie alone.
 """
 
+import socket
 import time
 
 import pytest
@@ -340,12 +341,29 @@ def test_memcached_writes_are_evicted_and_counted(server_factory, scale):
         assert stats[b"limit_maxbytes"] == limit
         assert c.info("memory")["used_memory"] <= limit * 1.05
         assert mc.get(b"mc:%d" % (n - 1)) == b"v" * 100
+        mc.set(b"counter", b"9", noreply=False)
         # noeviction: memcached's own out-of-memory reply.
         c.config_set("maxmemory-policy", "noeviction")
         with pytest.raises(MemcacheServerError, match="out of memory"):
             for i in range(n):
                 mc.set(b"more:%d" % i, b"v" * 100, noreply=False)
         assert mc.get(b"mc:%d" % (n - 1)) == b"v" * 100  # reads are served
+        # incr and ma may grow or create a value: memcached's out-of-memory
+        # reply for arithmetic, and nothing changes. (With the limit well below
+        # the data: at the edge, freed buffers can bring used_memory under it.)
+        c.config_set("maxmemory", limit // 2)
+        raw = socket.create_connection(("127.0.0.1", port))
+        try:
+            raw.sendall(b"set more:last 0 0 100\r\n" + b"v" * 100 + b"\r\n"
+                        b"incr counter 1\r\nma ctr N0 J5\r\n")
+            got = b""
+            while got.count(b"\r\n") < 3:
+                got += raw.recv(4096)
+            assert got == (b"SERVER_ERROR out of memory storing object\r\n"
+                           + b"SERVER_ERROR out of memory\r\n" * 2), got
+        finally:
+            raw.close()
+        assert mc.get(b"ctr") is None and mc.get(b"counter") == b"9"
     finally:
         mc.close()
 

@@ -5,19 +5,13 @@ made by another process must invalidate this process's local copy."""
 import os
 import subprocess
 import sys
-import time
 
-from conftest import PYTHON, REPO, SANITIZED
+from conftest import PYTHON, REPO, SANITIZED, wait_for
 
 sys.path.insert(0, os.path.join(REPO, "examples", "near_cache"))
 from near_cache import NearCache  # noqa: E402
 
 
-def wait_for(cond, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.005)
 
 
 def test_demo_script(server, r):
@@ -43,7 +37,7 @@ def test_write_in_another_process_invalidates_local_copy(server, r):
         writer = "import redis, sys; redis.Redis.from_url(sys.argv[1]).set('user:7:name', 'after')"
         subprocess.run([PYTHON, "-c", writer, url], check=True, timeout=60)
         for c in caches:
-            wait_for(lambda: b"user:7:name" not in c.local)
+            wait_for(lambda: b"user:7:name" not in c.local, timeout=10.0, interval=0.005)
             assert c.get("user:7:name") == b"after"
             assert c.misses == 2
     finally:

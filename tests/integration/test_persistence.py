@@ -15,7 +15,7 @@ import time
 import pytest
 import redis
 
-from conftest import (IS_MAGPIE, MAGPIE_BIN, REDIS_REF_BIN, SANITIZED, ServerProcess,
+from conftest import (IS_MAGPIE, pipelined_set, plain, wait_for, MAGPIE_BIN, REDIS_REF_BIN, SANITIZED, ServerProcess,
                       START_TIMEOUT, free_port)
 
 pytestmark = pytest.mark.skipif(not IS_MAGPIE, reason="starts Magpie and redis-server side by side")
@@ -23,21 +23,8 @@ pytestmark = pytest.mark.skipif(not IS_MAGPIE, reason="starts Magpie and redis-s
 SAVE_ON = ["--save", "3600 1 300 100 60 10000"]
 
 
-def wait_for(pred, timeout=10.0 if not SANITIZED else 60.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting for " + what)
 
 
-def plain(c):
-    """The client with redis-py's reply conversions for these commands off."""
-    for name in ("SAVE", "BGSAVE", "LASTSAVE", "SHUTDOWN"):
-        c.response_callbacks.pop(name, None)
-    return c
 
 
 def info_persistence(c):
@@ -223,12 +210,7 @@ def test_bgsave_while_one_runs(magpie_factory):
     s = magpie_factory()
     c = plain(s.client())
     n = 20000 if SANITIZED else 300000
-    p = c.pipeline(transaction=False)
-    for i in range(n):
-        p.set("filler:%d" % i, "v" * 100)
-        if i % 5000 == 4999:
-            p.execute()
-    p.execute()
+    pipelined_set(c, "filler:%d", n, "v" * 100)
     assert c.execute_command("BGSAVE") == b"Background saving started"
     replies = []
     for _ in range(3):
@@ -485,12 +467,7 @@ def test_snapshot_is_a_point_in_time_under_writes(magpie_factory, redis_factory)
     s = magpie_factory()
     c = plain(s.client())
     filler = 20000 if SANITIZED else 200000
-    p = c.pipeline(transaction=False)
-    for i in range(filler):
-        p.set("filler:%d" % i, "x" * 50)
-        if i % 5000 == 4999:
-            p.execute()
-    p.execute()
+    pipelined_set(c, "filler:%d", filler, "x" * 50)
     c.mset({"a": 0, "b": 0})
     stop = threading.Event()
     errors = []
