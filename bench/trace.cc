@@ -13,6 +13,11 @@
 //     hot set of 10,000 keys one request at a time; prints the GET latency
 //     percentiles (µs) as one JSON line.
 //
+//   trace perfect-lfu --capacity K [replay's trace options]
+//     No server: what a perfect LFU holding K keys would hit on the same
+//     trace (exact counts of every key ever seen), the bound a frequency
+//     policy with K keys cannot pass. Prints one JSON line.
+//
 // The same binary and seed drive Magpie and redis-server, so both see the
 // identical request sequence.
 #include <arpa/inet.h>
@@ -30,7 +35,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <set>
 #include <string>
+#include <unordered_map>
 #include <thread>
 #include <vector>
 
@@ -48,6 +55,7 @@ struct Options {
   uint64_t seed = 20261201;
   double seconds = 5;
   int write_rate = 20000;
+  uint64_t capacity = 100000;
 };
 
 [[noreturn]] void Die(const char* what) {
@@ -153,17 +161,79 @@ class Zipf {
   std::vector<double> cdf_;
 };
 
+// The request sequence of a trace: the same for a seed whatever replays it.
+class TraceGen {
+ public:
+  explicit TraceGen(const Options& o) : o_(o), rng_(o.seed), zipf_(o.keys, o.alpha), perm_(o.keys) {
+    // Popularity rank -> key id, shuffled so popular keys are not neighbours.
+    for (uint64_t i = 0; i < o.keys; ++i) perm_[i] = static_cast<uint32_t>(i);
+    std::shuffle(perm_.begin(), perm_.end(), rng_);
+  }
+  // The next request's key id: a Zipf key is < keys, a one-hit wonder >= keys.
+  uint64_t Next() {
+    if (o_.scan_frac > 0 && uni_(rng_) < o_.scan_frac) return o_.keys + scans_++;
+    return perm_[zipf_.Sample(uni_(rng_))];
+  }
+  bool IsZipf(uint64_t id) const { return id < o_.keys; }
+  void Name(uint64_t id, char* key, size_t n) const {
+    if (IsZipf(id)) {
+      snprintf(key, n, "key:%07u", static_cast<unsigned>(id));
+    } else {
+      snprintf(key, n, "scan:%010llu", static_cast<unsigned long long>(id - o_.keys));
+    }
+  }
+
+ private:
+  const Options& o_;
+  std::mt19937_64 rng_;
+  std::uniform_real_distribution<double> uni_{0, 1};
+  Zipf zipf_;
+  std::vector<uint32_t> perm_;
+  uint64_t scans_ = 0;
+};
+
+// What a perfect LFU would hit on the same trace holding `capacity` keys:
+// exact counts of every key ever requested (resident or not), and a missed
+// key replaces the least-counted resident only if its count is higher.
+// An upper bound for any frequency-based policy with that many keys.
+void PerfectLfu(const Options& o) {
+  TraceGen gen(o);
+  std::unordered_map<uint64_t, uint32_t> count;
+  std::set<std::pair<uint32_t, uint64_t>> resident;  // (count, id), least first
+  uint64_t gets = 0, zipf_hits = 0, zipf_gets = 0, hits = 0;
+  for (uint64_t done = 0; done < o.requests; ++done) {
+    uint64_t id = gen.Next();
+    uint32_t& n = count[id];
+    bool hit = resident.erase({n, id}) > 0;
+    ++n;
+    if (hit) {
+      resident.insert({n, id});
+    } else if (resident.size() < o.capacity) {
+      resident.insert({n, id});
+    } else if (!resident.empty() && resident.begin()->first < n) {
+      resident.erase(resident.begin());
+      resident.insert({n, id});
+    }
+    if (done >= o.warmup) {
+      ++gets;
+      hits += hit;
+      if (gen.IsZipf(id)) {
+        ++zipf_gets;
+        zipf_hits += hit;
+      }
+    }
+  }
+  printf("{\"capacity\": %llu, \"measured\": %llu, \"hit_ratio\": %.5f, \"zipf_hit_ratio\": %.5f}\n",
+         static_cast<unsigned long long>(o.capacity), static_cast<unsigned long long>(gets),
+         gets ? static_cast<double>(hits) / gets : 0.0,
+         zipf_gets ? static_cast<double>(zipf_hits) / zipf_gets : 0.0);
+}
+
 void Replay(const Options& o) {
-  std::mt19937_64 rng(o.seed);
-  std::uniform_real_distribution<double> uni(0, 1);
-  Zipf zipf(o.keys, o.alpha);
-  // Popularity rank -> key id, shuffled so popular keys are not neighbours.
-  std::vector<uint32_t> perm(o.keys);
-  for (uint64_t i = 0; i < o.keys; ++i) perm[i] = static_cast<uint32_t>(i);
-  std::shuffle(perm.begin(), perm.end(), rng);
+  TraceGen gen(o);
   const std::string value(32, 'v');
   Conn c(o.port);
-  uint64_t scans = 0, done = 0;
+  uint64_t done = 0;
   uint64_t hits = 0, gets = 0, zipf_hits = 0, zipf_gets = 0;
   std::vector<std::string> batch;
   std::vector<bool> is_zipf;
@@ -174,14 +244,10 @@ void Replay(const Options& o) {
     is_zipf.clear();
     std::string out;
     for (int i = 0; i < o.pipeline && done + batch.size() < o.requests; ++i) {
-      bool scan = o.scan_frac > 0 && uni(rng) < o.scan_frac;
-      if (scan) {
-        snprintf(key, sizeof(key), "scan:%010llu", static_cast<unsigned long long>(scans++));
-      } else {
-        snprintf(key, sizeof(key), "key:%07u", perm[zipf.Sample(uni(rng))]);
-      }
+      uint64_t id = gen.Next();
+      gen.Name(id, key, sizeof(key));
       batch.emplace_back(key);
-      is_zipf.push_back(!scan);
+      is_zipf.push_back(gen.IsZipf(id));
       AppendCmd(out, {"GET", batch.back()});
     }
     c.Send(out);
@@ -275,7 +341,7 @@ void Latency(const Options& o) {
 int main(int argc, char** argv) {
   Options o;
   if (argc < 2) {
-    fprintf(stderr, "usage: trace replay|latency --port P [options]\n");
+    fprintf(stderr, "usage: trace replay|latency --port P [options] | trace perfect-lfu --capacity K\n");
     return 2;
   }
   o.mode = argv[1];
@@ -292,10 +358,15 @@ int main(int argc, char** argv) {
     else if (f == "--seed") o.seed = strtoull(v, nullptr, 10);
     else if (f == "--seconds") o.seconds = atof(v);
     else if (f == "--write-rate") o.write_rate = atoi(v);
+    else if (f == "--capacity") o.capacity = strtoull(v, nullptr, 10);
     else {
       fprintf(stderr, "unknown flag %s\n", f.c_str());
       return 2;
     }
+  }
+  if (o.mode == "perfect-lfu") {
+    PerfectLfu(o);
+    return 0;
   }
   if (o.port == 0) {
     fprintf(stderr, "--port is required\n");
