@@ -6,12 +6,12 @@
 // the entry. The top 32 bits of a hash therefore give both the home bucket and
 // the tag: FindHashPrefix finds a key from them alone (S3-FIFO's queues).
 //
-// Growth never pauses: when the load passes 3/4 a table 1.5 times the size
-// is allocated and becomes the insert target (so the load stays between 1/2
-// and 3/4, 10.7-16 bytes of slot per key; doubling would let it fall to 3/8,
-// 21 bytes), and the old array is migrated a few slots per write (and in the
-// background cron) until empty. Lookups
-// check both arrays while a migration runs. Deletes in the current array use
+// Growth never pauses: when the load passes 3/4 a table 1.33-1.5 times the
+// size (fitted to an allocator size class) is allocated and becomes the
+// insert target, so the load stays between 1/2 and 3/4 (10.7-16 bytes of slot
+// per key; doubling would let it fall to 3/8, 21 bytes); the old array is
+// migrated a few slots per write (and in the background cron) until empty.
+// Lookups check both arrays while a migration runs. Deletes in the current array use
 // backward-shift deletion (no tombstones); deletes in the array being
 // migrated leave a tombstone, so the migration cursor never misses an entry.
 //
