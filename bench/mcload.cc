@@ -29,6 +29,8 @@
 #include <string>
 #include <vector>
 
+#include "loadgen.h"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -217,17 +219,7 @@ int main(int argc, char** argv) {
   std::vector<Conn> conns(static_cast<size_t>(o.conns));
   for (size_t i = 0; i < conns.size(); ++i) {
     Conn& c = conns[i];
-    c.fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(static_cast<uint16_t>(o.port));
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(c.fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0) {
-      perror("connect");
-      return 1;
-    }
-    int one = 1;
-    setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    c.fd = loadgen::ConnectLoopback(o.port);
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = i;
@@ -246,15 +238,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < n; ++i) add_request(c.out);
     c.pending = n * replies_per_request;
     c.sent = Clock::now();
-    size_t off = 0;
-    while (off < c.out.size()) {
-      ssize_t w = send(c.fd, c.out.data() + off, c.out.size() - off, MSG_NOSIGNAL);
-      if (w <= 0) {
-        perror("send");
-        exit(1);
-      }
-      off += static_cast<size_t>(w);
-    }
+    loadgen::SendAll(c.fd, c.out);
   };
   for (Conn& c : conns) send_batch(c);
   bool running = true;

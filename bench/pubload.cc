@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "loadgen.h"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -34,34 +36,6 @@ struct Options {
   int size = 16;
   double seconds = 2;
 };
-
-int Connect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
-    perror("connect");
-    exit(1);
-  }
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  return fd;
-}
-
-void SendAll(int fd, const std::string& s) {
-  size_t off = 0;
-  while (off < s.size()) {
-    ssize_t n = send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
-    if (n > 0) {
-      off += static_cast<size_t>(n);
-    } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-      perror("send");
-      exit(1);
-    }
-  }
-}
 
 std::string Bulk(const std::string& s) { return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n"; }
 
@@ -96,24 +70,24 @@ int main(int argc, char** argv) {
 
   std::vector<Conn> conns;
   for (int i = 0; i < o.subs; ++i) {
-    int fd = Connect(o.port);
-    SendAll(fd, "*2\r\n" + Bulk("SUBSCRIBE") + Bulk(channel));
+    int fd = loadgen::ConnectLoopback(o.port);
+    loadgen::SendAll(fd, "*2\r\n" + Bulk("SUBSCRIBE") + Bulk(channel));
     conns.push_back(Conn{fd, false, 0, 0, {}});
     conns.back().bytes = -static_cast<long>(confirm.size());
   }
   // Wait until the server counts every subscriber.
-  int ctl = Connect(o.port);
+  int ctl = loadgen::ConnectLoopback(o.port);
   const std::string numsub = "*3\r\n" + Bulk("PUBSUB") + Bulk("NUMSUB") + Bulk(channel);
   const std::string want_numsub = "*2\r\n" + Bulk(channel) + ":" + std::to_string(o.subs) + "\r\n";
   for (;;) {
-    SendAll(ctl, numsub);
+    loadgen::SendAll(ctl, numsub);
     char buf[256];
     ssize_t n = read(ctl, buf, sizeof(buf));
     if (n > 0 && std::string(buf, static_cast<size_t>(n)) == want_numsub) break;
     usleep(1000);
   }
   close(ctl);
-  for (int i = 0; i < o.pubs; ++i) conns.push_back(Conn{Connect(o.port), true, 0, 0, {}});
+  for (int i = 0; i < o.pubs; ++i) conns.push_back(Conn{loadgen::ConnectLoopback(o.port), true, 0, 0, {}});
 
   int ep = epoll_create1(0);
   for (size_t i = 0; i < conns.size(); ++i) {
@@ -130,7 +104,7 @@ int main(int argc, char** argv) {
   bool sending = true;
   for (Conn& c : conns) {
     if (!c.publisher) continue;
-    SendAll(c.fd, batch);
+    loadgen::SendAll(c.fd, batch);
     c.in_flight = o.depth;
   }
   std::vector<char> buf(1 << 16);
@@ -176,7 +150,7 @@ int main(int argc, char** argv) {
         long refill = o.depth - c.in_flight;
         std::string more;
         for (long r = 0; r < refill; ++r) more += publish;
-        SendAll(c.fd, more);
+        loadgen::SendAll(c.fd, more);
         c.in_flight += refill;
       }
     }

@@ -41,6 +41,8 @@
 #include <thread>
 #include <vector>
 
+#include "loadgen.h"
+
 namespace {
 
 struct Options {
@@ -65,27 +67,10 @@ struct Options {
 
 class Conn {
  public:
-  explicit Conn(int port) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd_ < 0) Die("socket");
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) Die("connect");
-    int one = 1;
-    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  }
+  explicit Conn(int port) : fd_(loadgen::ConnectLoopback(port)) {}
   ~Conn() { close(fd_); }
 
-  void Send(const std::string& s) {
-    size_t off = 0;
-    while (off < s.size()) {
-      ssize_t n = write(fd_, s.data() + off, s.size() - off);
-      if (n <= 0) Die("write");
-      off += static_cast<size_t>(n);
-    }
-  }
+  void Send(const std::string& s) { loadgen::SendAll(fd_, s); }
   // Reads one reply: returns true for a non-null bulk or a simple string,
   // false for a null bulk; exits on an error reply.
   bool Reply() {
