@@ -133,7 +133,8 @@ bool NoReply(const Tokens& t) { return !t.empty() && t.back() == "noreply"; }
 // memcached's reply when it may not evict (-M) and memory is full.
 constexpr const char* kOutOfMemory = "SERVER_ERROR out of memory storing object";
 // incr/decr/ma may grow a value (or create one): over maxmemory they evict
-// first, and where nothing can be evicted memcached answers this.
+// first, and where nothing can be evicted memcached answers this (a missing
+// key without autovivify still gets NOT_FOUND/NF: nothing would be stored).
 constexpr const char* kArithmeticOutOfMemory = "SERVER_ERROR out of memory\r\n";
 
 void Reply(std::string& out, bool noreply, std::string_view msg) {
@@ -537,10 +538,12 @@ void MemcacheSession::Arithmetic(const Tokens& t, std::string& out) {
     return;
   }
   int64_t now = NowMs();
-  if (!EnsureMemory(server_.keyspace(), now)) return void(out.append(kArithmeticOutOfMemory));
+  bool room = EnsureMemory(server_.keyspace(), now);  // evicts, so before the lock
   KeyLock k(Db0(server_), t[1]);
+  Entry* e = FindItem(k, now);
+  if (!room && e != nullptr) return void(out.append(kArithmeticOutOfMemory));
   uint64_t result = 0;
-  switch (ApplyDelta(k, FindItem(k, now), incr, delta, &result)) {
+  switch (ApplyDelta(k, e, incr, delta, &result)) {
     case DeltaResult::kOk: {
       Count(incr ? kMcIncrHits : kMcDecrHits);
       std::string s = std::to_string(result);
@@ -1105,9 +1108,10 @@ void MemcacheSession::MetaArithmetic(const Tokens& t, std::string& out) {
   }
   if (error != nullptr) return void(out.append(error).append("\r\n"));
   int64_t now = NowMs();
-  if (!EnsureMemory(server_.keyspace(), now)) return void(out.append(kArithmeticOutOfMemory));
+  bool room = EnsureMemory(server_.keyspace(), now);  // evicts, so before the lock
   KeyLock k(Db0(server_), key);
   Entry* e = FindItem(k, now);
+  if (!room && (e != nullptr || m.Has('N'))) return void(out.append(kArithmeticOutOfMemory));
   const char* code = "HD";
   uint64_t result = 0;
   bool created = false;

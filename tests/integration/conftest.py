@@ -81,7 +81,7 @@ def wait_for(pred, timeout=None, what="condition", interval=0.02, tolerate=()):
             last = pred()
             if last:
                 return last
-        except tolerate as e:  # noqa: PERF203 - polled, not hot
+        except tolerate as e:
             last = e
         time.sleep(interval)
     raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))

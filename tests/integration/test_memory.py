@@ -355,12 +355,13 @@ def test_memcached_writes_are_evicted_and_counted(server_factory, scale):
         raw = socket.create_connection(("127.0.0.1", port))
         try:
             raw.sendall(b"set more:last 0 0 100\r\n" + b"v" * 100 + b"\r\n"
-                        b"incr counter 1\r\nma ctr N0 J5\r\n")
+                        b"incr counter 1\r\nma ctr N0 J5\r\nincr nope 1\r\nma nope\r\n")
             got = b""
-            while got.count(b"\r\n") < 3:
+            while got.count(b"\r\n") < 5:
                 got += raw.recv(4096)
+            # A missing key stores nothing: NOT_FOUND / NF, as memcached.
             assert got == (b"SERVER_ERROR out of memory storing object\r\n"
-                           + b"SERVER_ERROR out of memory\r\n" * 2), got
+                           + b"SERVER_ERROR out of memory\r\n" * 2 + b"NOT_FOUND\r\nNF\r\n"), got
         finally:
             raw.close()
         assert mc.get(b"ctr") is None and mc.get(b"counter") == b"9"
