@@ -44,15 +44,9 @@ const char* AllocatorName() {
 MemoryStats ReadMemoryStats() {
   MemoryStats m;
 #ifdef MAGPIE_JEMALLOC
-  uint64_t epoch = 1;
-  size_t sz = sizeof(epoch);
-  mallctl("epoch", &epoch, &sz, &epoch, sz);
+  m.allocated = AllocatorLiveBytes();
   size_t v = 0;
-  sz = sizeof(v);
-  // Large table arrays are mapped outside jemalloc (store/table.cc).
-  if (mallctl("stats.allocated", &v, &sz, nullptr, 0) == 0) {
-    m.allocated = v + static_cast<size_t>(Table::MappedBytes());
-  }
+  size_t sz = sizeof(v);
   if (mallctl("stats.active", &v, &sz, nullptr, 0) == 0) m.active = v;
   if (mallctl("stats.resident", &v, &sz, nullptr, 0) == 0) m.resident = v;
 #else

@@ -332,7 +332,7 @@ void Shard::ResyncEviction() {
   volatile_s3_ = IsVolatile(p);
   table_.ForEach([this](Entry* e) {
     e->set_evict_bits(0);
-    if (S3Eligible(e)) s3_->Adopt(e, HashKey(e->key()));
+    if (S3Eligible(e)) s3_->Adopt(e);
   });
   TrackEvictionOverhead();
 }

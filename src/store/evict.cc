@@ -383,26 +383,42 @@ namespace {
 
 // Under a maxmemory, writers recalibrate the estimate from the allocator at
 // most once a millisecond: between the 100 ms samples, memory the store
-// does not track (allocator caches, queue blocks) would otherwise let used
-// memory drift past the limit under sustained writes.
+// does not track (queue blocks, buffers) would otherwise let used memory
+// drift past the limit under sustained writes.
 void RecalibrateSoon() {
-#ifdef MAGPIE_JEMALLOC
   static std::atomic<int64_t> last_us{0};
   int64_t now = MonotonicUs();
   int64_t last = last_us.load(std::memory_order_relaxed);
   if (now - last < 1000 || !last_us.compare_exchange_strong(last, now)) return;
+  if (size_t live = AllocatorLiveBytes()) CalibrateMemory(live);
+}
+
+}  // namespace
+
+size_t AllocatorLiveBytes() {
+#ifdef MAGPIE_JEMALLOC
   uint64_t epoch = 1;
   size_t sz = sizeof(epoch);
   mallctl("epoch", &epoch, &sz, &epoch, sz);
   size_t allocated = 0;
   sz = sizeof(allocated);
-  if (mallctl("stats.allocated", &allocated, &sz, nullptr, 0) == 0) {
-    CalibrateMemory(allocated + static_cast<size_t>(Table::MappedBytes()));
+  if (mallctl("stats.allocated", &allocated, &sz, nullptr, 0) != 0) return 0;
+  // The threads' caches hold freed blocks that jemalloc still counts as
+  // allocated (up to a megabyte after a burst of pipelined traffic): free
+  // memory, not the server's. Redis's used_memory, which counts live
+  // allocations, does not have them either.
+  size_t cached = 0;
+  for (const char* name : {"stats.arenas.4096.tcache_bytes", "stats.arenas.4096.tcache_stashed_bytes"}) {
+    static_assert(MALLCTL_ARENAS_ALL == 4096);
+    size_t c = 0;
+    sz = sizeof(c);
+    if (mallctl(name, &c, &sz, nullptr, 0) == 0) cached += c;
   }
+  return (allocated > cached ? allocated - cached : 0) + static_cast<size_t>(Table::MappedBytes());
+#else
+  return 0;
 #endif
 }
-
-}  // namespace
 
 bool EnsureMemory(Keyspace& ks, int64_t now_ms) {
   int64_t limit = g_eviction.maxmemory.load(std::memory_order_relaxed);

@@ -113,6 +113,10 @@ int64_t TrackedBytes();
 void AddTrackedBytes(int64_t delta);
 // Recalibrates the estimate from the allocator's figure (every 100 ms).
 void CalibrateMemory(size_t allocated);
+// The bytes the server holds by the allocator's count: jemalloc's allocated
+// bytes less what the threads' caches hold freed, plus the tables' mapped
+// arrays. 0 when the allocator keeps no statistics (libc, sanitizers).
+size_t AllocatorLiveBytes();
 size_t UsedMemoryEstimate();
 
 // Before a command that may grow memory. Returns false when used memory is

@@ -9,14 +9,18 @@ constexpr size_t kMinGhost = 64;
 // A key needs this many accesses during its stay in the small queue to be
 // promoted to main.
 constexpr uint8_t kPromoteFreq = 1;
+// Buckets of the table one step of the hand covers.
+constexpr size_t kSweepBuckets = 8;
+// Wraps of the hand past the end of the table before SweepMain gives up:
+// three sweeps take every credit (2 bits), a fourth finds a victim, and the
+// first wrap may come after less than a sweep.
+constexpr int kMaxWraps = 5;
 }  // namespace
 
 void S3Fifo::Add(Entry* e, uint64_t hash, const Table& table) {
   uint32_t p = Prefix(hash);
   if (GhostTake(p)) {
-    e->set_evict_bits(kMain | parity_);
-    main_.push_back(p);
-    ++nmain_;
+    JoinMain(e, parity_);
   } else {
     e->set_evict_bits(kSmall | parity_);
     small_.push_back(p);
@@ -25,9 +29,10 @@ void S3Fifo::Add(Entry* e, uint64_t hash, const Table& table) {
   MaybeCompact(table);
 }
 
-void S3Fifo::Adopt(Entry* e, uint64_t hash) {
-  e->set_evict_bits(kMain | parity_);
-  main_.push_back(Prefix(hash));
+void S3Fifo::Adopt(Entry* e) { JoinMain(e, parity_); }
+
+void S3Fifo::JoinMain(Entry* e, uint8_t mark) {
+  e->set_evict_bits(static_cast<uint8_t>(mark | kMain));
   ++nmain_;
 }
 
@@ -40,98 +45,117 @@ void S3Fifo::Forget(const Entry* e) {
 Entry* S3Fifo::Victim(const Table& table, bool volatile_only) {
   while (nsmall_ + nmain_ > 0) {
     bool from_small = nsmall_ > 0 && (nsmall_ * 10 >= nsmall_ + nmain_ || nmain_ == 0);
-    std::deque<uint32_t>& ring = from_small ? small_ : main_;
-    if (ring.empty()) {
-      // Counts and rings disagree only if an entry's bits were lost; trust
-      // the rings.
-      (from_small ? nsmall_ : nmain_) = 0;
+    if (!from_small) {
+      if (Entry* e = SweepMain(table, volatile_only)) return e;
+      nmain_ = 0;  // counted keys the table does not hold: only lost bits do that
       continue;
     }
-    uint32_t p = ring.front();
-    ring.pop_front();
+    if (small_.empty()) {
+      nsmall_ = 0;  // likewise: trust the ring
+      continue;
+    }
+    uint32_t p = small_.front();
+    small_.pop_front();
     Entry* e = table.FindHashPrefix(p);
-    uint8_t queue = from_small ? kSmall : kMain;
-    if (e == nullptr || (e->evict_bits() & kQueueMask) != queue) continue;  // a leftover
+    if (e == nullptr || (e->evict_bits() & kQueueMask) != kSmall) continue;  // a leftover
     uint8_t bits = e->evict_bits();
     if (volatile_only && !e->has_expire()) {
       Forget(e);
       e->set_evict_bits(bits & ~(kQueueMask | kFreqMask));
       continue;
     }
-    uint8_t freq = bits & kFreqMask;
-    if (from_small) {
-      if (freq >= kPromoteFreq) {
-        e->set_evict_bits(static_cast<uint8_t>((bits & kMark) | kMain));
-        --nsmall_;
-        ++nmain_;
-        main_.push_back(p);
-        continue;
-      }
-      GhostAdd(p);
-      return e;
-    }
-    if (freq > 0) {
-      e->set_evict_bits(static_cast<uint8_t>(bits - 1));
-      main_.push_back(p);
+    if ((bits & kFreqMask) >= kPromoteFreq) {
+      --nsmall_;
+      JoinMain(e, bits & kMark);
       continue;
     }
+    GhostAdd(p);
     return e;
+  }
+  return nullptr;
+}
+
+Entry* S3Fifo::SweepMain(const Table& table, bool volatile_only) {
+  for (int wraps = 0; wraps < kMaxWraps && nmain_ > 0;) {
+    swept_.clear();
+    uint64_t next = table.Scan(hand_, kSweepBuckets, [this](Entry* e, uint64_t prefix) {
+      if ((e->evict_bits() & kQueueMask) == kMain) swept_.push_back({prefix, e});
+    });
+    // One step's entries come in slot order; the hand takes them in hash order.
+    std::sort(swept_.begin(), swept_.end(),
+              [](const Swept& a, const Swept& b) { return a.prefix < b.prefix; });
+    for (const Swept& s : swept_) {
+      uint8_t bits = s.e->evict_bits();
+      if (volatile_only && !s.e->has_expire()) {
+        Forget(s.e);
+        s.e->set_evict_bits(bits & ~(kQueueMask | kFreqMask));
+        continue;
+      }
+      if (bits & kFreqMask) {
+        s.e->set_evict_bits(static_cast<uint8_t>(bits - 1));
+        continue;
+      }
+      hand_ = s.prefix + 1;  // the keys after it in this step wait for the next call
+      return s.e;
+    }
+    hand_ = next;
+    if (hand_ >= Table::kCursorEnd) {
+      hand_ = 0;
+      ++wraps;
+    }
   }
   return nullptr;
 }
 
 void S3Fifo::Clear() {
   std::deque<uint32_t>().swap(small_);
-  std::deque<uint32_t>().swap(main_);
   std::vector<uint8_t>().swap(ghost_);
+  std::vector<Swept>().swap(swept_);
   nsmall_ = nmain_ = 0;
+  hand_ = 0;
 }
 
 size_t S3Fifo::MemoryUsage() const {
-  return (small_.size() + main_.size()) * sizeof(uint32_t) + ghost_.capacity() * sizeof(uint8_t);
+  return small_.size() * sizeof(uint32_t) + ghost_.capacity() * sizeof(uint8_t) +
+         swept_.capacity() * sizeof(Swept);
 }
 
+// The ghost holds about as many fingerprints as main holds keys; it is
+// rebuilt (empty) when main has grown or shrunk 2x past that.
 void S3Fifo::GhostAdd(uint32_t p) {
   size_t want = std::max(kMinGhost, nmain_);
-  if (ghost_.size() < want / 2 || ghost_.size() > want * 4) {
-    size_t n = kMinGhost;
-    while (n < want) n <<= 1;
-    ghost_.assign(n, 0);
+  if (ghost_.size() < want / 2 || ghost_.size() > want * 2) {
+    ghost_.assign(want, 0);
+    ghost_.shrink_to_fit();
   }
-  ghost_[p & (ghost_.size() - 1)] = Fingerprint(p);
+  ghost_[GhostSlot(p)] = Fingerprint(p);
 }
 
 bool S3Fifo::GhostTake(uint32_t p) {
   if (ghost_.empty()) return false;
-  uint8_t& slot = ghost_[p & (ghost_.size() - 1)];
+  uint8_t& slot = ghost_[GhostSlot(p)];
   if (slot != Fingerprint(p)) return false;
   slot = 0;
   return true;
 }
 
+// Keeps one ring element per entry still in small: deleted keys' hashes go,
+// and of two elements for one key (deleted and written again) the second.
+// The entries kept are marked with the new parity.
 void S3Fifo::MaybeCompact(const Table& table) {
-  size_t keys = nsmall_ + nmain_;
-  if (small_.size() + main_.size() <= 2 * keys + 1024) return;
-  uint8_t target = parity_ ^ kMark;
-  CompactRing(small_, kSmall, table);
-  CompactRing(main_, kMain, table);
-  parity_ = target;
-}
-
-// Keeps one ring element per entry that is in this queue; marks the entries
-// it keeps with the new parity so a second element for one is dropped.
-void S3Fifo::CompactRing(std::deque<uint32_t>& ring, uint8_t queue, const Table& table) {
+  if (small_.size() <= 2 * nsmall_ + 256) return;
   uint8_t target = parity_ ^ kMark;
   std::deque<uint32_t> kept;
-  for (uint32_t p : ring) {
+  for (uint32_t p : small_) {
     Entry* e = table.FindHashPrefix(p);
     if (e == nullptr) continue;
     uint8_t bits = e->evict_bits();
-    if ((bits & kQueueMask) != queue || (bits & kMark) == target) continue;
+    if ((bits & kQueueMask) != kSmall || (bits & kMark) == target) continue;
     e->set_evict_bits(static_cast<uint8_t>((bits & ~kMark) | target));
     kept.push_back(p);
   }
-  ring.swap(kept);
+  small_.swap(kept);
+  parity_ = target;
 }
 
 }  // namespace magpie

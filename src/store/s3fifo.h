@@ -13,17 +13,26 @@
 // queue, without ever displacing the working set in main.
 //
 // How it fits the sharded table without growing an entry:
-//   * the queues are FIFO rings (std::deque) of the top 32 bits of the keys'
-//     hashes, 4 bytes per key; Table::FindHashPrefix finds an entry from them
-//     (the table's slot tag is cut from those same bits). Entries move when
-//     replaced, names do not, so hashes stay valid where pointers would not;
 //   * queue membership and the frequency live in Entry::evict_bits();
+//   * the small queue is a FIFO ring (std::deque) of the top 32 bits of the
+//     keys' hashes, 4 bytes per small key; Table::FindHashPrefix finds an
+//     entry from them (the table's slot tag is cut from those same bits).
+//     Entries move when replaced, names do not, so hashes stay valid where
+//     pointers would not;
+//   * main is not a ring but a CLOCK hand over the table itself: a position
+//     in hash-prefix space (as SCAN's cursor, so it survives the table's
+//     growth) that sweeps the entries whose bits say main. FIFO with
+//     reinsertion, which the paper's main queue is, is CLOCK; walking the
+//     table instead of a ring saves 4 bytes per key (and the ring's
+//     leftovers). A key that joins main lands anywhere relative to the
+//     hand rather than right behind it; on the bench traces that made no
+//     difference to the hit ratio (nor did one access of credit on joining);
 //   * the ghost is a direct-mapped array of 8-bit fingerprints about the
 //     size of main, 1-2 bytes per key; a newer fingerprint overwrites an
 //     older one in its slot, which ages the ghost. (A false match, 1 in 255,
 //     only sends a new key to main.)
-// A deleted key leaves its hash in a ring; it is skipped when it comes out,
-// and Compact() drops such leftovers once the rings hold twice the keys.
+// A deleted small key leaves its hash in the ring; it is skipped when it
+// comes out, and the ring is compacted once it holds twice the small keys.
 //
 // All members require the owning shard's lock.
 #pragma once
@@ -49,7 +58,7 @@ class S3Fifo {
   // A new key: to main if the ghost remembers it, to small otherwise.
   void Add(Entry* e, uint64_t hash, const Table& table);
   // A key present before this policy was selected: straight to main.
-  void Adopt(Entry* e, uint64_t hash);
+  void Adopt(Entry* e);
   // The key's entry leaves the table (deleted, expired, evicted, moved).
   void Forget(const Entry* e);
   // Runs the queues until they give up the next entry to evict, or nullptr
@@ -64,24 +73,34 @@ class S3Fifo {
   size_t MemoryUsage() const;
 
  private:
+  struct Swept {
+    uint64_t prefix;  // 48-bit hash prefix: the hand's order
+    Entry* e;
+  };
   static uint32_t Prefix(uint64_t hash) { return static_cast<uint32_t>(hash >> 32); }
-  // A ghost slot is chosen by the low bits of the prefix, its fingerprint
-  // taken from the top 8 (never 0, which marks an empty slot).
+  // A ghost slot is chosen by the prefix's top bits (multiply-shift: any
+  // size), its fingerprint taken from the low 8 (never 0, which marks an
+  // empty slot).
+  size_t GhostSlot(uint32_t prefix) const { return (uint64_t{prefix} * ghost_.size()) >> 32; }
   static uint8_t Fingerprint(uint32_t prefix) {
-    uint8_t f = static_cast<uint8_t>(prefix >> 24);
+    uint8_t f = static_cast<uint8_t>(prefix);
     return f != 0 ? f : 1;
   }
+  void JoinMain(Entry* e, uint8_t mark);
+  // Moves the hand to main's next victim; nullptr if a whole series of
+  // sweeps found none (main is empty).
+  Entry* SweepMain(const Table& table, bool volatile_only);
   void GhostAdd(uint32_t prefix);
   bool GhostTake(uint32_t prefix);
   void MaybeCompact(const Table& table);
-  void CompactRing(std::deque<uint32_t>& ring, uint8_t queue, const Table& table);
 
   std::deque<uint32_t> small_;  // hash prefixes, oldest first
-  std::deque<uint32_t> main_;
-  std::vector<uint8_t> ghost_;  // fingerprints (0 = empty), size a power of two
-  size_t nsmall_ = 0;            // keys whose evict_bits say small
+  std::vector<uint8_t> ghost_;  // fingerprints (0 = empty)
+  std::vector<Swept> swept_;    // SweepMain's scratch
+  uint64_t hand_ = 0;           // main's CLOCK hand: a 48-bit hash prefix
+  size_t nsmall_ = 0;           // keys whose evict_bits say small
   size_t nmain_ = 0;
-  uint8_t parity_ = 0;  // kMark or 0: what Compact() finds on unvisited entries
+  uint8_t parity_ = 0;  // kMark or 0: what MaybeCompact() finds on unvisited entries
 };
 
 }  // namespace magpie

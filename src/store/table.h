@@ -25,6 +25,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <type_traits>
 
 #include "store/entry.h"
 
@@ -57,6 +58,7 @@ class Table {
 
   // Visits entries whose hash prefix lies in [cursor, next) where next
   // covers about `count` buckets; returns next (kCursorEnd when done).
+  // `visit` takes the entry, or the entry and its 48-bit hash prefix.
   template <typename F>
   uint64_t Scan(uint64_t cursor, size_t count, F&& visit) const;
   // Picks a random entry (nullptr if empty) using `rnd` as randomness.
@@ -127,7 +129,12 @@ void Table::ScanArray(const Array& a, uint64_t lo, uint64_t hi, F& visit) {
     if (!Live(slot)) continue;
     Entry* e = Ptr(slot);
     uint64_t prefix = HashKey(e->key()) >> 16;
-    if (prefix >= lo && prefix < hi) visit(e);
+    if (prefix < lo || prefix >= hi) continue;
+    if constexpr (std::is_invocable_v<F&, Entry*, uint64_t>) {
+      visit(e, prefix);
+    } else {
+      visit(e);
+    }
   }
 }
 
