@@ -116,9 +116,13 @@ void Shard::Insert(const KeyRef& k, Entry* e) {
   KeyChanged(k.key);
   NotifyKeyspaceEvent(kNotifyNew, "new", k.key, db_index_);
   if (e->has_expire()) AddVolatile(e);
-  if (s3_ && S3Eligible(e)) {
-    s3_->Add(e, k.hash, table_);
-    TrackEvictionOverhead();
+  if (s3_) {
+    if (S3Eligible(e)) {
+      s3_->Add(e, k.hash, table_);
+      TrackEvictionOverhead();
+    } else {
+      e->set_evict_bits(0);  // a copy (COPY, RENAME) may carry its source's queue
+    }
   }
   if (e->is_collection() && e->value() && e->value()->HasVolatileSubkeys()) {
     NoteVolatileSubkeys(k.key);
@@ -143,9 +147,16 @@ void Shard::ReplaceCounted(Entry* old_e, size_t old_bytes, Entry* new_e, const K
     NoteVolatileSubkeys(k.key);
   }
   CarryAccess(old_e, new_e);
-  if (s3_ && (new_e->evict_bits() & S3Fifo::kQueueMask) == 0 && S3Eligible(new_e)) {
-    s3_->Add(new_e, k.hash, table_);
-    TrackEvictionOverhead();
+  if (s3_) {
+    bool queued = (new_e->evict_bits() & S3Fifo::kQueueMask) != 0;
+    if (!S3Eligible(new_e)) {
+      // volatile-s3fifo and the TTL is gone (PERSIST): the key leaves the queues.
+      if (queued) s3_->Forget(new_e);
+      new_e->set_evict_bits(0);
+    } else if (!queued) {
+      s3_->Add(new_e, k.hash, table_);
+      TrackEvictionOverhead();
+    }
   }
   AdjustBytes(old_bytes, 0);
   AddBytes(new_e, true);
@@ -361,7 +372,7 @@ Entry* Shard::RandomVolatile() {
 Entry* Shard::S3Victim(bool volatile_only) {
   SyncEviction();
   if (!s3_) return nullptr;
-  Entry* e = s3_->Victim(table_, volatile_only);
+  Entry* e = s3_->Victim(table_, volatile_only ? &volatile_ : nullptr);
   TrackEvictionOverhead();
   return e;
 }

@@ -153,6 +153,8 @@ class Shard {
   Entry* S3Victim(bool volatile_only);
   // Removes and frees an entry chosen for eviction; counts evicted_keys.
   void Evict(Entry* e);
+  // The S3-FIFO queues (nullptr under other policies).
+  const S3Fifo* s3() const { return s3_.get(); }
   // Bytes of the S3-FIFO queues.
   size_t EvictionOverhead() const { return s3_ ? s3_->MemoryUsage() : 0; }
 

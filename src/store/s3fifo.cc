@@ -42,11 +42,13 @@ void S3Fifo::Forget(const Entry* e) {
   if (q == kMain && nmain_ > 0) --nmain_;
 }
 
-Entry* S3Fifo::Victim(const Table& table, bool volatile_only) {
+Entry* S3Fifo::Victim(const Table& table, const std::vector<Entry*>* volatile_keys) {
+  bool volatile_only = volatile_keys != nullptr;
   while (nsmall_ + nmain_ > 0) {
     bool from_small = nsmall_ > 0 && (nsmall_ * 10 >= nsmall_ + nmain_ || nmain_ == 0);
     if (!from_small) {
-      if (Entry* e = SweepMain(table, volatile_only)) return e;
+      Entry* e = volatile_only ? SweepVolatile(*volatile_keys) : SweepMain(table);
+      if (e != nullptr) return e;
       nmain_ = 0;  // counted keys the table does not hold: only lost bits do that
       continue;
     }
@@ -75,7 +77,7 @@ Entry* S3Fifo::Victim(const Table& table, bool volatile_only) {
   return nullptr;
 }
 
-Entry* S3Fifo::SweepMain(const Table& table, bool volatile_only) {
+Entry* S3Fifo::SweepMain(const Table& table) {
   for (int wraps = 0; wraps < kMaxWraps && nmain_ > 0;) {
     swept_.clear();
     uint64_t next = table.Scan(hand_, kSweepBuckets, [this](Entry* e, uint64_t prefix) {
@@ -85,18 +87,11 @@ Entry* S3Fifo::SweepMain(const Table& table, bool volatile_only) {
     std::sort(swept_.begin(), swept_.end(),
               [](const Swept& a, const Swept& b) { return a.prefix < b.prefix; });
     for (const Swept& s : swept_) {
-      uint8_t bits = s.e->evict_bits();
-      if (volatile_only && !s.e->has_expire()) {
-        Forget(s.e);
-        s.e->set_evict_bits(bits & ~(kQueueMask | kFreqMask));
-        continue;
+      if (!SpendCredit(s.e)) {
+        // The keys after it in this step wait for the next call.
+        hand_ = s.prefix + 1 < Table::kCursorEnd ? s.prefix + 1 : 0;
+        return s.e;
       }
-      if (bits & kFreqMask) {
-        s.e->set_evict_bits(static_cast<uint8_t>(bits - 1));
-        continue;
-      }
-      hand_ = s.prefix + 1;  // the keys after it in this step wait for the next call
-      return s.e;
     }
     hand_ = next;
     if (hand_ >= Table::kCursorEnd) {
@@ -105,6 +100,26 @@ Entry* S3Fifo::SweepMain(const Table& table, bool volatile_only) {
     }
   }
   return nullptr;
+}
+
+Entry* S3Fifo::SweepVolatile(const std::vector<Entry*>& keys) {
+  // As many visits as kMaxWraps sweeps of the array.
+  size_t budget = keys.size() * kMaxWraps;
+  for (size_t i = 0; i < budget && nmain_ > 0; ++i) {
+    if (volatile_hand_ >= keys.size()) volatile_hand_ = 0;
+    Entry* e = keys[volatile_hand_++];
+    // Evicting it moves the array's last key into its place: that key is
+    // passed over this time round.
+    if ((e->evict_bits() & kQueueMask) == kMain && !SpendCredit(e)) return e;
+  }
+  return nullptr;
+}
+
+bool S3Fifo::SpendCredit(Entry* e) {
+  uint8_t bits = e->evict_bits();
+  if ((bits & kFreqMask) == 0) return false;
+  e->set_evict_bits(static_cast<uint8_t>(bits - 1));
+  return true;
 }
 
 void S3Fifo::Clear() {

@@ -64,8 +64,10 @@ class S3Fifo {
   // Runs the queues until they give up the next entry to evict, or nullptr
   // if they are empty. The entry is still in the table and counted: the
   // caller must detach it at once (which calls Forget).
-  // With `volatile_only`, a queued key that lost its TTL leaves the queues.
-  Entry* Victim(const Table& table, bool volatile_only);
+  // Under volatile-s3fifo `volatile_keys` are the shard's keys with a TTL
+  // (nullptr otherwise): main's hand sweeps them instead of the table, and
+  // a queued key that lost its TTL leaves the queues.
+  Entry* Victim(const Table& table, const std::vector<Entry*>* volatile_keys);
   void Clear();
 
   size_t small_size() const { return nsmall_; }
@@ -87,9 +89,15 @@ class S3Fifo {
     return f != 0 ? f : 1;
   }
   void JoinMain(Entry* e, uint8_t mark);
+  // A main key's reads since the hand last passed: true (and one read less)
+  // if it had any, false if it is the victim.
+  static bool SpendCredit(Entry* e);
   // Moves the hand to main's next victim; nullptr if a whole series of
   // sweeps found none (main is empty).
-  Entry* SweepMain(const Table& table, bool volatile_only);
+  Entry* SweepMain(const Table& table);
+  // The same over the keys with a TTL (volatile-s3fifo, where only they
+  // are queued): the hand is an index into that array.
+  Entry* SweepVolatile(const std::vector<Entry*>& keys);
   void GhostAdd(uint32_t prefix);
   bool GhostTake(uint32_t prefix);
   void MaybeCompact(const Table& table);
@@ -98,6 +106,7 @@ class S3Fifo {
   std::vector<uint8_t> ghost_;  // fingerprints (0 = empty)
   std::vector<Swept> swept_;    // SweepMain's scratch
   uint64_t hand_ = 0;           // main's CLOCK hand: a 48-bit hash prefix
+  size_t volatile_hand_ = 0;    // or, under volatile-s3fifo, an index
   size_t nsmall_ = 0;           // keys whose evict_bits say small
   size_t nmain_ = 0;
   uint8_t parity_ = 0;  // kMark or 0: what MaybeCompact() finds on unvisited entries

@@ -141,6 +141,52 @@ TEST_F(S3FifoTest, VolatileOnlyEvictsKeysWithTtl) {
   EXPECT_EQ(shard_.size(), 20u);
 }
 
+TEST_F(S3FifoTest, VolatileMainSweepsKeysWithTtlAndDropsPersistedOnes) {
+  SetPolicy(EvictionPolicy::kVolatileS3Fifo);
+  for (int i = 0; i < 50; ++i) Put("p" + std::to_string(i));
+  for (int i = 0; i < 50; ++i) Put("t" + std::to_string(i), int64_t{1} << 50);
+  for (int i = 0; i < 50; ++i) Read("t" + std::to_string(i));
+  for (int i = 0; i < 10; ++i) Put("u" + std::to_string(i), int64_t{1} << 50);
+  // The small queue promotes the read t keys to main and gives up u0.
+  EXPECT_EQ(EvictOne(true), "u0");
+  {
+    // PERSIST t0 (now in main): it must leave the queues, not stay counted.
+    std::lock_guard<ShardMutex> lk(shard_.mu());
+    KeyRef k = KeyRef::Of("t0");
+    Entry* old = shard_.Find(k, 0);
+    ASSERT_NE(old, nullptr);
+    shard_.Replace(old, old->WithExpire(-1), k);
+    ASSERT_NE(shard_.s3(), nullptr);
+    EXPECT_EQ(shard_.s3()->main_size(), 49u);
+    EXPECT_EQ(shard_.s3()->small_size(), 9u);
+  }
+  size_t evicted = 0;
+  for (std::string k = EvictOne(true); !k.empty(); k = EvictOne(true)) {
+    EXPECT_TRUE(k[0] == 't' || k[0] == 'u') << k;
+    EXPECT_NE(k, "t0");
+    ++evicted;
+  }
+  EXPECT_EQ(evicted, 49u + 9u);
+  EXPECT_EQ(shard_.size(), 51u);
+}
+
+TEST_F(S3FifoTest, MainDrainsWhileTheTableMigrates) {
+  // Keys promoted to main, then growth (and its migration) while evicting.
+  size_t inserted = 0, evicted = 0;
+  for (int i = 0; i < 1000; ++i, ++inserted) Put("a" + std::to_string(i));
+  for (int i = 0; i < 1000; ++i) Read("a" + std::to_string(i));
+  for (int i = 0; i < 4000; ++i) {
+    Put("b" + std::to_string(i));
+    Put("c" + std::to_string(i));
+    inserted += 2;
+    if (i % 3 == 0) Read("b" + std::to_string(i));
+    if (!EvictOne().empty()) ++evicted;
+  }
+  while (!EvictOne().empty()) ++evicted;
+  EXPECT_EQ(evicted, inserted);
+  EXPECT_EQ(shard_.size(), 0u);
+}
+
 TEST_F(S3FifoTest, SwitchingToTheQueuesAdoptsExistingKeys) {
   SetPolicy(EvictionPolicy::kAllKeysLru);
   for (int i = 0; i < 30; ++i) Put("old" + std::to_string(i));

@@ -232,6 +232,8 @@ Entry* Table::Random(uint64_t rnd) const {
   if (migrating() && (rnd >> 32) % size_ < old_.live) a = &old_;
   if (a->live == 0) a = a == &cur_ ? &old_ : &cur_;
   uint64_t pos = ((rnd & 0xffffffffULL) * a->cap) >> 32;
+  // The old array's migrated part is all tombstones: start past it.
+  if (a == &old_ && pos < migrate_pos_) pos = migrate_pos_;
   for (uint64_t i = 0; i < a->cap; ++i, pos = a->Next(pos)) {
     if (Live(a->slots[pos])) return Ptr(a->slots[pos]);
   }

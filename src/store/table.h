@@ -102,8 +102,10 @@ class Table {
   static void BackwardShiftErase(Array& a, uint64_t pos);
   void StartResize(uint64_t cap);
   void MaybeResize();
+  // Slots below `migrated` are all tombstones (the old array's migrated
+  // part): the walk jumps over them.
   template <typename F>
-  static void ScanArray(const Array& a, uint64_t lo, uint64_t hi, F& visit);
+  static void ScanArray(const Array& a, uint64_t migrated, uint64_t lo, uint64_t hi, F& visit);
 
   Array cur_;
   Array old_;                // being migrated into cur_, slots == nullptr otherwise
@@ -112,8 +114,8 @@ class Table {
 };
 
 template <typename F>
-void Table::ScanArray(const Array& a, uint64_t lo, uint64_t hi, F& visit) {
-  if (a.slots == nullptr || a.live == 0) return;
+void Table::ScanArray(const Array& a, uint64_t migrated, uint64_t lo, uint64_t hi, F& visit) {
+  if (a.slots == nullptr || a.live == 0 || migrated >= a.cap) return;
   // Keys of prefix [lo, hi) have homes in [start, last]; linear probing may
   // have pushed them further on, up to the first empty slot after last.
   uint64_t start = Home(a, lo << 16);
@@ -121,6 +123,11 @@ void Table::ScanArray(const Array& a, uint64_t lo, uint64_t hi, F& visit) {
   uint64_t span = last - start;  // pos is past last once i > span
   uint64_t pos = start;
   for (uint64_t i = 0; i < a.cap; ++i, pos = a.Next(pos)) {
+    if (pos < migrated) {
+      i += migrated - pos - 1;  // the loop's step lands on `migrated`
+      pos = migrated - 1;
+      continue;
+    }
     uint64_t slot = a.slots[pos];
     if (slot == 0) {
       if (i > span) break;
@@ -148,8 +155,8 @@ uint64_t Table::Scan(uint64_t cursor, size_t count, F&& visit) const {
   uint64_t buckets = count < 1 ? 1 : count;
   uint64_t hi = buckets >= kCursorEnd / unit ? kCursorEnd : cursor + buckets * unit;
   if (hi > kCursorEnd || hi <= cursor) hi = kCursorEnd;
-  ScanArray(cur_, cursor, hi, visit);
-  ScanArray(old_, cursor, hi, visit);
+  ScanArray(cur_, 0, cursor, hi, visit);
+  ScanArray(old_, migrate_pos_, cursor, hi, visit);
   return hi;
 }
 
