@@ -228,7 +228,9 @@ def test_volatile_policies_evict_only_keys_with_ttl(server_factory, scale, polic
     fill(c, b"persistent", keep, b"p" * 100)
     fill(c, b"volatile", scale(100000), b"v" * 100, ex=10000)
     assert c.info("stats")["evicted_keys"] > 0
-    assert c.info("keyspace")["db0"]["keys"] - c.info("keyspace")["db0"]["expires"] == keep
+    # One INFO: the cron may still be evicting volatile keys between two.
+    db0 = c.info("keyspace")["db0"]
+    assert db0["keys"] - db0["expires"] == keep
     # Once no key with a TTL is left, writes fail with OOM.
     with pytest.raises(redis.ResponseError, match="OOM"):
         fill(c, b"more", scale(200000), b"m" * 100)
