@@ -320,6 +320,8 @@ void ObjectFreq(CommandContext& c) {
         "that when switching between policies at runtime LRU and LFU data will take some time to "
         "adjust.");
   }
+  // A compact entry left from an S3-FIFO policy the cron has not reached yet.
+  if (e->compact()) e = k.shard.Expand(e);
   c.reply.Int(LfuCounter(e, c.now_ms));
 }
 
@@ -332,6 +334,14 @@ void ObjectIdleTime(CommandContext& c) {
         "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
         "switching between policies at runtime LRU and LFU data will take some time to adjust.");
   }
+  if (IsS3Fifo(CurrentPolicy())) {
+    // S3-FIFO keeps no access time (store/entry.h: compact entries).
+    return c.reply.Error(
+        "ERR An S3-FIFO maxmemory policy is selected, idle time not tracked. Please note that "
+        "when switching between policies at runtime LRU and S3-FIFO data will take some time to "
+        "adjust.");
+  }
+  if (e->compact()) e = k.shard.Expand(e);
   c.reply.Int(IdleSeconds(e, c.now_ms));
 }
 

@@ -428,6 +428,7 @@ void Worker::Cron() {
     std::unique_lock<ShardMutex> lk(shard.mu(), std::try_to_lock);
     if (!lk.owns_lock()) continue;
     shard.RehashStep(1024);
+    shard.ExpandCompactStep(4096);
     if (shard.expires() > 0) {
       shard.ExpireCycle(now_ms, std::min(deadline, MonotonicUs() + 1000));
     }

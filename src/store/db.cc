@@ -112,6 +112,7 @@ void Shard::Insert(const KeyRef& k, Entry* e) {
   }
   MarkNew(k, e);
   SyncEviction();  // before the insert, or the new entry would be adopted too
+  if (!s3_ && e->compact()) ExpandLater();
   table_.Insert(e, k.hash);
   KeyChanged(k.key);
   NotifyKeyspaceEvent(kNotifyNew, "new", k.key, db_index_);
@@ -139,6 +140,7 @@ void Shard::ReplaceCounted(Entry* old_e, size_t old_bytes, Entry* new_e, const K
   BeforeChange(k, old_e);
   MarkNew(k, new_e);
   SyncEviction();
+  if (!s3_ && new_e->compact()) ExpandLater();
   table_.Replace(old_e, new_e, k.hash);
   KeyChanged(k.key);
   if (old_e->has_expire()) RemoveVolatile(old_e);
@@ -334,10 +336,12 @@ void Shard::ResyncEviction() {
   evict_epoch_ = g_eviction.policy_epoch.load(std::memory_order_relaxed);
   EvictionPolicy p = CurrentPolicy();
   if (!IsS3Fifo(p)) {
+    if (s3_) ExpandLater();
     s3_.reset();
     TrackEvictionOverhead();
     return;
   }
+  expand_pending_ = false;
   // Keys already present are taken as established: they start in main.
   s3_ = std::make_unique<S3Fifo>();
   volatile_s3_ = IsVolatile(p);
@@ -346,6 +350,36 @@ void Shard::ResyncEviction() {
     if (S3Eligible(e)) s3_->Adopt(e);
   });
   TrackEvictionOverhead();
+}
+
+void Shard::ExpandLater() {
+  // From the start: a pass under way may already be past the new entry.
+  expand_pending_ = true;
+  expand_cursor_ = 0;
+}
+
+void Shard::ExpandCompactStep(size_t buckets) {
+  // Only a change away from S3-FIFO is followed here: building queues for
+  // every shard of every database ahead of use would cost memory for nothing.
+  if (s3_ && !IsS3Fifo(CurrentPolicy())) ResyncEviction();
+  if (!expand_pending_) return;
+  // Collected first: Expand() rewrites slots the scan is walking.
+  thread_local std::vector<Entry*> batch;
+  batch.clear();
+  expand_cursor_ = table_.Scan(expand_cursor_, buckets, [](Entry* e) {
+    if (e->compact()) batch.push_back(e);
+  });
+  for (Entry* e : batch) Expand(e);
+  if (expand_cursor_ == Table::kCursorEnd) expand_pending_ = false;
+}
+
+Entry* Shard::Expand(Entry* e) {
+  Entry* full = e->Expanded();
+  table_.Replace(e, full, HashKey(e->key()));
+  if (e->has_expire()) volatile_[e->volatile_index()] = full;  // the index came along
+  AdjustBytes(e->AllocatedSize(), full->AllocatedSize());
+  Entry::Free(e);
+  return full;
 }
 
 void Shard::TrackEvictionOverhead() {

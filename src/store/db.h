@@ -160,6 +160,14 @@ class Shard {
 
   // Moves a few slots of an in-progress table migration.
   void RehashStep(size_t n) { table_.MigrateStep(n); }
+  // After the policy moved away from S3-FIFO (cron): rewrites the compact
+  // entries (store/entry.h) of about `buckets` table buckets into the full
+  // form, which has an access clock again. Does nothing when none are left.
+  void ExpandCompactStep(size_t buckets);
+  // Rewrites one compact entry into the full form now and returns the new
+  // entry (same key, value, TTL and flags; a fresh clock). Nothing that
+  // watches the key sees a change.
+  Entry* Expand(Entry* e);
 
   // Moves everything out (for FLUSHDB); the caller frees with FreeTable().
   void TakeAll(Table* out);
@@ -190,6 +198,9 @@ class Shard {
     if (evict_epoch_ != g_eviction.policy_epoch.load(std::memory_order_relaxed)) ResyncEviction();
   }
   void ResyncEviction();
+  // Schedules a pass of ExpandCompactStep over the table: the policy left
+  // S3-FIFO, or a compact entry made just before it did came in after.
+  void ExpandLater();
   // Keeps the S3-FIFO queues' bytes in the tracked memory (TrackedBytes).
   void TrackEvictionOverhead();
   bool S3Eligible(const Entry* e) const {
@@ -226,6 +237,10 @@ class Shard {
   uint64_t rng_ = 0x9E3779B97F4A7C15ULL;
   std::unique_ptr<S3Fifo> s3_;  // only under an S3-FIFO policy
   bool volatile_s3_ = false;     // volatile-s3fifo: only keys with a TTL are queued
+  // The policy left S3-FIFO: compact entries from expand_cursor_ (a SCAN
+  // cursor) on may still wait for ExpandCompactStep.
+  bool expand_pending_ = false;
+  uint64_t expand_cursor_ = 0;
   uint64_t evict_epoch_ = 0;     // policy_epoch that s3_ follows
   size_t s3_bytes_ = 0;          // s3_'s MemoryUsage() as last tracked
 };

@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <new>
@@ -62,21 +63,35 @@ uint64_t NextCas() {
   return next.fetch_add(1, std::memory_order_relaxed);
 }
 
+bool Entry::WantCompact(size_t key_len, size_t capacity) {
+  return key_len <= kCompactMax && capacity <= kCompactMax && IsS3Fifo(CurrentPolicy());
+}
+
 Entry* Entry::Allocate(std::string_view key, size_t value_len, size_t capacity, bool expire,
-                       bool mc) {
+                       bool mc, bool compact) {
   if (capacity < value_len) capacity = value_len;
-  size_t size = kHeaderSize + (expire ? kExpireBlockSize : 0) + (mc ? kMcBlockSize : 0) +
-                key.size() + capacity;
+  compact = compact && !mc && key.size() <= kCompactMax && capacity <= kCompactMax;
+  size_t size = (compact ? kCompactHeaderSize : kHeaderSize) + (expire ? kExpireBlockSize : 0) +
+                (mc ? kMcBlockSize : 0) + key.size() + capacity;
+  // Every entry spans at least the full header, so reading a member never
+  // leaves the allocation (jemalloc has no class below 16 bytes but 8).
+  if (size < kHeaderSize) size = kHeaderSize;
   void* mem = malloc(size);
   if (mem == nullptr) throw std::bad_alloc();
   Entry* e = new (mem) Entry();
-  e->key_len_ = static_cast<uint32_t>(key.size());
-  e->val_len_ = static_cast<uint32_t>(value_len);
-  e->type_ = static_cast<uint8_t>(ObjType::kString);
-  e->enc_ = static_cast<uint8_t>(Encoding::kRaw);
-  e->flags_ = static_cast<uint8_t>((expire ? kHasExpire : 0) | (mc ? kHasMcMeta : 0));
+  e->flags_ = static_cast<uint8_t>((expire ? kHasExpire : 0) | (mc ? kHasMcMeta : 0) |
+                                   (compact ? kCompact : 0));
   e->reserved_ = 0;
-  e->access_ = NewAccessBits();
+  if (compact) {
+    e->type_ = static_cast<uint8_t>(key.size());
+    e->enc_ = static_cast<uint8_t>(value_len);
+  } else {
+    e->key_len_ = static_cast<uint32_t>(key.size());
+    e->val_len_ = static_cast<uint32_t>(value_len);
+    e->type_ = static_cast<uint8_t>(ObjType::kString);
+    e->enc_ = static_cast<uint8_t>(Encoding::kRaw);
+    e->access_ = NewAccessBits();
+  }
   if (expire) {
     e->set_expire_ms(0);
     e->set_volatile_index(0);
@@ -91,6 +106,26 @@ Entry* Entry::Allocate(std::string_view key, size_t value_len, size_t capacity, 
   return e;
 }
 
+void Entry::set_encoding(Encoding enc) {
+  if (compact()) {
+    uint8_t code = enc == Encoding::kInt ? 1 : enc == Encoding::kEmbStr ? 2 : 0;
+    flags_ = static_cast<uint8_t>((flags_ & ~0x30) | (code << 4));
+  } else {
+    enc_ = static_cast<uint8_t>(enc);
+  }
+  flags_ &= static_cast<uint8_t>(~kPrivateInt);
+}
+
+void Entry::set_mc_state(uint8_t st) {
+  if (!compact()) {
+    reserved_ = st;
+    return;
+  }
+  reserved_ = static_cast<uint8_t>((reserved_ & kEvictMask) | ((st & 7) << 5));
+  flags_ = static_cast<uint8_t>((st & kMcBinaryKey) ? (flags_ | kCompactMcBit)
+                                                    : (flags_ & ~kCompactMcBit));
+}
+
 void Entry::CopyMetaTo(Entry* e, bool keep_volatile_index) const {
   if (has_expire() && e->has_expire()) {
     e->set_expire_ms(expire_ms());
@@ -100,29 +135,41 @@ void Entry::CopyMetaTo(Entry* e, bool keep_volatile_index) const {
     uint32_t f = mc_flags();
     memcpy(e->mc_block(), &f, sizeof(f));  // the CAS stays the fresh one
   }
-  e->type_ = type_;
-  e->enc_ = enc_;
-  e->access_ = access_;
-  e->reserved_ = reserved_;
-  e->flags_ |= flags_ & kPrivateInt;
+  if (!e->compact()) e->type_ = static_cast<uint8_t>(type());
+  bool private_int = flags_ & kPrivateInt;
+  e->set_encoding(encoding());
+  // A copy without a clock of its own keeps the new one Allocate gave it.
+  if (has_clock()) e->set_access_bits(access_bits());
+  e->set_evict_bits(evict_bits());
+  e->set_mc_state(mc_state());
+  if (private_int) e->flags_ |= kPrivateInt;
+}
+
+Entry* Entry::Expanded() const {
+  Entry* e = Allocate(key(), val_len(), val_len(), has_expire(), has_mc_meta(), false);
+  CopyMetaTo(e, true);
+  e->flags_ |= flags_ & kSnapshotDone;
+  memcpy(e->mutable_str(), str().data(), val_len());
+  return e;
 }
 
 Entry* Entry::NewString(std::string_view key, std::string_view value, int64_t expire_ms,
                         size_t capacity) {
-  Entry* e = Allocate(key, value.size(), capacity, expire_ms >= 0, false);
+  Entry* e = Allocate(key, value.size(), capacity, expire_ms >= 0, false,
+                      WantCompact(key.size(), std::max(capacity, value.size())));
   if (expire_ms >= 0) e->set_expire_ms(expire_ms);
   if (!value.empty()) memcpy(e->mutable_str(), value.data(), value.size());
-  e->enc_ = static_cast<uint8_t>(StringEncodingFor(value));
+  e->set_encoding(StringEncodingFor(value));
   return e;
 }
 
 Entry* Entry::NewMemcache(std::string_view key, std::string_view value, int64_t expire_ms,
                           uint32_t flags) {
-  Entry* e = Allocate(key, value.size(), 0, expire_ms >= 0, true);
+  Entry* e = Allocate(key, value.size(), 0, expire_ms >= 0, true, false);
   if (expire_ms >= 0) e->set_expire_ms(expire_ms);
   memcpy(e->mc_block(), &flags, sizeof(flags));
   if (!value.empty()) memcpy(e->mutable_str(), value.data(), value.size());
-  e->enc_ = static_cast<uint8_t>(StringEncodingFor(value));
+  e->set_encoding(StringEncodingFor(value));
   return e;
 }
 
@@ -132,7 +179,7 @@ Entry* Entry::AllocateCollection(std::string_view key, ObjType type, Encoding en
   // value object depends only on the header and key sizes.
   size_t before = kHeaderSize + (expire_ms >= 0 ? kExpireBlockSize : 0) + key.size();
   size_t pad = ((before + 7) & ~size_t{7}) - before;
-  Entry* e = Allocate(key, pad + object_size, 0, expire_ms >= 0, false);
+  Entry* e = Allocate(key, pad + object_size, 0, expire_ms >= 0, false, false);
   if (expire_ms >= 0) e->set_expire_ms(expire_ms);
   e->type_ = static_cast<uint8_t>(type);
   e->enc_ = static_cast<uint8_t>(enc);
@@ -148,7 +195,7 @@ Entry* Entry::NewCollection(std::string_view key, ObjType type, Encoding enc,
 }
 
 char* Entry::value_slot() const {
-  auto p = reinterpret_cast<uintptr_t>(key_ptr() + key_len_);
+  auto p = reinterpret_cast<uintptr_t>(key_ptr() + key_len());
   return reinterpret_cast<char*>((p + 7) & ~uintptr_t{7});
 }
 
@@ -164,7 +211,8 @@ void Entry::ReplaceValue(CollectionValue* v) {
 }
 
 Entry* Entry::WithValue(std::string_view value, size_t capacity) const {
-  Entry* e = Allocate(key(), value.size(), capacity, has_expire(), has_mc_meta());
+  Entry* e = Allocate(key(), value.size(), capacity, has_expire(), has_mc_meta(),
+                      WantCompact(key_len(), std::max(capacity, value.size())));
   CopyMetaTo(e, true);
   if (!value.empty()) memcpy(e->mutable_str(), value.data(), value.size());
   return e;
@@ -178,22 +226,23 @@ Entry* Entry::WithExpire(int64_t expire_ms) {
     value()->MoveTo(e->value_slot());
     return e;
   }
-  Entry* e = Allocate(key(), val_len_, val_len_, expire_ms >= 0, has_mc_meta());
+  Entry* e = Allocate(key(), val_len(), val_len(), expire_ms >= 0, has_mc_meta(),
+                      WantCompact(key_len(), val_len()));
   CopyMetaTo(e, true);
   if (expire_ms >= 0) e->set_expire_ms(expire_ms);
   if (has_mc_meta()) {
     uint64_t c = cas();  // a TTL change keeps the CAS, as memcached's touch does
     memcpy(e->mc_block() + 4, &c, sizeof(c));
   }
-  memcpy(e->mutable_str(), str().data(), val_len_);
+  memcpy(e->mutable_str(), str().data(), val_len());
   return e;
 }
 
 Entry* Entry::WithMcMeta(uint32_t flags) const {
-  Entry* e = Allocate(key(), val_len_, val_len_, has_expire(), true);
+  Entry* e = Allocate(key(), val_len(), val_len(), has_expire(), true, false);
   CopyMetaTo(e, true);
   memcpy(e->mc_block(), &flags, sizeof(flags));
-  memcpy(e->mutable_str(), str().data(), val_len_);
+  memcpy(e->mutable_str(), str().data(), val_len());
   return e;
 }
 
@@ -205,10 +254,11 @@ Entry* Entry::CloneAs(std::string_view new_key, int64_t expire_ms, bool copy) {
     copy ? value()->CloneTo(e->value_slot()) : value()->MoveTo(e->value_slot());
     return e;
   }
-  Entry* e = Allocate(new_key, val_len_, val_len_, expire_ms >= 0, has_mc_meta());
+  Entry* e = Allocate(new_key, val_len(), val_len(), expire_ms >= 0, has_mc_meta(),
+                      WantCompact(new_key.size(), val_len()));
   CopyMetaTo(e, false);
   if (expire_ms >= 0) e->set_expire_ms(expire_ms);
-  memcpy(e->mutable_str(), str().data(), val_len_);
+  memcpy(e->mutable_str(), str().data(), val_len());
   if (copy) e->flags_ |= kPrivateInt;
   return e;
 }
@@ -247,8 +297,9 @@ void Entry::Free(Entry* e) {
 }
 
 size_t Entry::str_capacity() const {
-  size_t overhead = static_cast<size_t>(key_ptr() - reinterpret_cast<const char*>(this)) + key_len_;
-  return malloc_usable_size(const_cast<Entry*>(this)) - overhead;
+  size_t overhead = static_cast<size_t>(key_ptr() - reinterpret_cast<const char*>(this)) + key_len();
+  size_t n = malloc_usable_size(const_cast<Entry*>(this)) - overhead;
+  return compact() && n > kCompactMax ? kCompactMax : n;
 }
 
 size_t Entry::AllocatedSize() const {

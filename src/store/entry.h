@@ -12,6 +12,22 @@
 // an entry may have spare capacity after the value (left by APPEND/SETRANGE
 // growth), which malloc_usable_size reports.
 //
+// Compact entries. Under the S3-FIFO policies nothing reads the access clock
+// (S3-FIFO keeps its state in 5 bits, and OBJECT IDLETIME is refused there
+// as Redis refuses it under LFU), so a string written through the Redis port
+// whose key and value capacity fit in a byte each gets a 4-byte header:
+//
+//   byte 0  flags (kCompact set), the encoding in 2 bits, one memcached bit
+//   byte 1  key length      byte 2  value length
+//   byte 3  S3-FIFO bits (low 5), three memcached state bits
+//
+// 12 bytes less per key: a 11-byte key with a 32-byte value fits jemalloc's
+// 48-byte class instead of the 64-byte one. A compact entry has no clock:
+// clock() reads 0 and set_clock() does nothing. When the policy changes away
+// from S3-FIFO the worker cron rewrites a shard's compact entries into the
+// full form (Shard::ExpandCompactStep); until then they look least recently
+// and least frequently used.
+//
 // Entries are owned by exactly one shard's table and are only touched with
 // that shard's lock held.
 #pragma once
@@ -58,7 +74,11 @@ class Entry {
   // created after the snapshot's instant): its writer must skip it. Set and
   // cleared only by Shard, with the shard's lock held (persistence/snapshot.h).
   static constexpr uint8_t kSnapshotDone = 8;
+  // The 4-byte header (see the top of this file).
+  static constexpr uint8_t kCompact = 0x80;
   static constexpr size_t kHeaderSize = 16;
+  static constexpr size_t kCompactHeaderSize = 4;
+  static constexpr size_t kCompactMax = 255;  // longest key, and value capacity
   static constexpr size_t kExpireBlockSize = 12;
   static constexpr size_t kMcBlockSize = 12;
   // Longest string Redis ever stores as embstr.
@@ -98,26 +118,34 @@ class Entry {
   Entry* CloneAs(std::string_view key, int64_t expire_ms, bool copy);
   static void Free(Entry* e);
 
-  std::string_view key() const { return {key_ptr(), key_len_}; }
+  bool compact() const { return flags_ & kCompact; }
+  std::string_view key() const { return {key_ptr(), key_len()}; }
   // The value of a hash, list, set or sorted set (nullptr for strings).
   bool is_collection() const { return type() != ObjType::kString; }
   CollectionValue* value() const;
   // Destroys the value and moves `v` (same concrete type, allocated with new)
   // into its place; `v` itself is deleted.
   void ReplaceValue(CollectionValue* v);
-  std::string_view str() const { return {key_ptr() + key_len_, val_len_}; }
-  char* mutable_str() { return key_ptr() + key_len_; }
+  std::string_view str() const { return {key_ptr() + key_len(), val_len()}; }
+  char* mutable_str() { return key_ptr() + key_len(); }
   // Bytes available for the value without reallocating.
   size_t str_capacity() const;
-  void set_str_len(size_t n) { val_len_ = static_cast<uint32_t>(n); }
-
-  ObjType type() const { return static_cast<ObjType>(type_); }
-  Encoding encoding() const { return static_cast<Encoding>(enc_); }
-  // Sets the encoding; a new integer value is shareable again.
-  void set_encoding(Encoding e) {
-    enc_ = static_cast<uint8_t>(e);
-    flags_ &= static_cast<uint8_t>(~kPrivateInt);
+  // `n` <= str_capacity().
+  void set_str_len(size_t n) {
+    if (compact()) {
+      enc_ = static_cast<uint8_t>(n);
+    } else {
+      val_len_ = static_cast<uint32_t>(n);
+    }
   }
+
+  ObjType type() const { return compact() ? ObjType::kString : static_cast<ObjType>(type_); }
+  Encoding encoding() const {
+    return compact() ? kCompactEncodings[(flags_ >> 4) & 3] : static_cast<Encoding>(enc_);
+  }
+  // Sets the encoding (raw, int or embstr for a string); a new integer value
+  // is shareable again.
+  void set_encoding(Encoding e);
 
   bool has_expire() const { return flags_ & kHasExpire; }
   bool snapshot_done() const { return flags_ & kSnapshotDone; }
@@ -152,29 +180,61 @@ class Entry {
   static constexpr uint8_t kMcStale = 2;    // invalidated (md I / ms I)
   static constexpr uint8_t kMcWinSent = 4;  // a client already won the recache
   static constexpr uint8_t kMcBinaryKey = 8;  // stored with a base64 key (ms b)
-  uint8_t mc_state() const { return reserved_; }
-  void set_mc_state(uint8_t s) { reserved_ = s; }
+  uint8_t mc_state() const {
+    if (!compact()) return reserved_;
+    return static_cast<uint8_t>((reserved_ >> 5) | (flags_ & kCompactMcBit ? kMcBinaryKey : 0));
+  }
+  void set_mc_state(uint8_t s);
 
   // Redis's 24-bit object clock: the LRU clock in seconds, or under an LFU
   // policy the last decrement time in minutes (16 bits) and the logarithmic
-  // access counter (8 bits). See store/evict.h.
-  uint32_t clock() const { return access_ >> 8; }
-  void set_clock(uint32_t v) { access_ = (v << 8) | (access_ & 0xFF); }
+  // access counter (8 bits). See store/evict.h. A compact entry has none.
+  bool has_clock() const { return !compact(); }
+  uint32_t clock() const { return compact() ? 0 : access_ >> 8; }
+  void set_clock(uint32_t v) {
+    if (!compact()) access_ = (v << 8) | (access_ & 0xFF);
+  }
   // Under the LRU policies the whole word is one clock in 1/256 s whose top
   // 24 bits are clock(): finer ties between samples at no cost.
-  uint32_t access_bits() const { return access_; }
-  void set_access_bits(uint32_t v) { access_ = v; }
-  // S3-FIFO state: 2-bit access frequency, queue and a scratch mark.
-  uint8_t evict_bits() const { return static_cast<uint8_t>(access_); }
-  void set_evict_bits(uint8_t b) { access_ = (access_ & ~0xFFu) | b; }
+  uint32_t access_bits() const { return compact() ? 0 : access_; }
+  void set_access_bits(uint32_t v) {
+    if (!compact()) access_ = v;
+  }
+  // S3-FIFO state: 2-bit access frequency, queue and a scratch mark (5 bits).
+  static constexpr uint8_t kEvictMask = 0x1F;
+  uint8_t evict_bits() const {
+    return compact() ? reserved_ & kEvictMask : static_cast<uint8_t>(access_);
+  }
+  void set_evict_bits(uint8_t b) {
+    if (compact()) {
+      reserved_ = static_cast<uint8_t>((reserved_ & ~kEvictMask) | (b & kEvictMask));
+    } else {
+      access_ = (access_ & ~0xFFu) | b;
+    }
+  }
 
   // Bytes of memory this entry occupies (allocator's usable size).
   size_t AllocatedSize() const;
 
+  // The full-form copy of a compact entry, clock set as a new entry's under
+  // the current policy; everything else (flags, S3-FIFO bits, volatile
+  // index) is kept. The caller swaps it in and frees this one.
+  Entry* Expanded() const;
+
  private:
+  // Compact flags byte: bits 4-5 the encoding, bit 6 mc_state's kMcBinaryKey.
+  static constexpr uint8_t kCompactMcBit = 0x40;
+  static constexpr Encoding kCompactEncodings[4] = {Encoding::kRaw, Encoding::kInt,
+                                                    Encoding::kEmbStr, Encoding::kRaw};
+
   Entry() = default;
+  // `collection` entries and memcached ones are never compact; strings are
+  // when `compact` is asked for and key and capacity fit.
   static Entry* Allocate(std::string_view key, size_t value_len, size_t capacity, bool expire,
-                         bool mc);
+                         bool mc, bool compact);
+  // Whether a new string entry with this key and capacity takes the
+  // compact form (under an S3-FIFO policy).
+  static bool WantCompact(size_t key_len, size_t capacity);
   // Copies the value and metadata of this entry into `e` (same layout
   // choices already made by Allocate).
   void CopyMetaTo(Entry* e, bool keep_volatile_index) const;
@@ -182,21 +242,27 @@ class Entry {
                                    size_t object_size, int64_t expire_ms);
   // Where a collection's value object lives: after the key, 8-byte aligned.
   char* value_slot() const;
+  size_t header_size() const { return compact() ? kCompactHeaderSize : kHeaderSize; }
+  size_t key_len() const { return compact() ? type_ : key_len_; }
+  size_t val_len() const { return compact() ? enc_ : val_len_; }
   char* mc_block() const {
-    return const_cast<char*>(reinterpret_cast<const char*>(this)) + kHeaderSize +
+    return const_cast<char*>(reinterpret_cast<const char*>(this)) + header_size() +
            (has_expire() ? kExpireBlockSize : 0);
   }
 
-  char* block() { return reinterpret_cast<char*>(this) + kHeaderSize; }
-  const char* block() const { return reinterpret_cast<const char*>(this) + kHeaderSize; }
+  char* block() { return reinterpret_cast<char*>(this) + header_size(); }
+  const char* block() const { return reinterpret_cast<const char*>(this) + header_size(); }
   char* key_ptr() const { return mc_block() + (has_mc_meta() ? kMcBlockSize : 0); }
 
+  // The first four bytes are the whole header of a compact entry, which
+  // reuses them as the comments after the slash say; the rest exist only
+  // in the full form (a compact allocation is still at least 16 bytes).
+  uint8_t flags_;     // kHasExpire, ... kCompact
+  uint8_t type_;      // ObjType / key length
+  uint8_t enc_;       // Encoding reported by OBJECT ENCODING / value length
+  uint8_t reserved_;  // memcached meta-protocol state (kMc*) / S3-FIFO bits and mc state
   uint32_t key_len_;  // key bytes
   uint32_t val_len_;  // string value bytes
-  uint8_t type_;      // ObjType
-  uint8_t enc_;       // Encoding reported by OBJECT ENCODING
-  uint8_t flags_;     // kHasExpire
-  uint8_t reserved_;  // memcached meta-protocol state (kMc*)
   uint32_t access_;   // clock() in the top 24 bits, evict_bits() in the low 8
 };
 static_assert(sizeof(Entry) == Entry::kHeaderSize);
