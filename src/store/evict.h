@@ -1,12 +1,14 @@
 // Eviction: maxmemory, the policies, the per-entry access clock and the
 // memory estimate that the write path checks.
 //
-// Every key carries Redis's 24-bit object clock (Entry::clock()): under the
-// LRU and random policies the last access in seconds, under the LFU policies
-// the last decrement time in minutes (16 bits) and an 8-bit logarithmic access
-// counter, as Redis packs them. The S3-FIFO policies keep their 2-bit access
-// frequency and queue membership in the entry's low 8 bits (Entry::evict_bits),
-// so no policy grows the entry.
+// Every full-form key carries Redis's 24-bit object clock (Entry::clock()):
+// under the LRU and random policies the last access in seconds, under the LFU
+// policies the last decrement time in minutes (16 bits) and an 8-bit
+// logarithmic access counter, as Redis packs them. The S3-FIFO policies keep
+// their 2-bit access frequency and queue membership in 5 bits
+// (Entry::evict_bits), so no policy grows the entry; under them short strings
+// written through the Redis port take the compact form, which has no clock
+// at all (store/entry.h).
 //
 // A write command that may grow memory (flag denyoom), and every memcached
 // store, first calls EnsureMemory(): when the estimate is above maxmemory it

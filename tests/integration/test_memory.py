@@ -402,3 +402,60 @@ def test_exec_rechecks_memory_for_queued_writes(server_factory, redis_ref):
 
     s = server_factory()
     assert run(s.port) == run(redis_ref.port)
+
+
+def test_s3fifo_compact_entries_and_leaving_s3fifo(server_factory):
+    """Under S3-FIFO short strings drop the access clock (12 bytes of header); OBJECT IDLETIME is
+    refused as Redis refuses it under LFU. Switching away rewrites them with a clock in the cron."""
+    port = free_port()
+    s = server_factory(["--memcached-port", str(port), "--maxmemory-policy", "allkeys-s3fifo"])
+    c = s.client()
+    keys = [b"key:%07d" % i for i in range(3000)]
+    p = c.pipeline(transaction=False)
+    for i, k in enumerate(keys):
+        p.set(k, b"v" * 32, ex=1000 if i % 2 else None)
+    p.execute()
+    c.set(b"long", b"x" * 300)  # past a byte: always the full form
+    c.set(b"n", b"12345")
+    def usages():
+        p = c.pipeline(transaction=False)
+        for k in keys:
+            p.memory_usage(k)
+        return p.execute()
+
+    before = usages()
+    full_long = c.memory_usage(b"long")
+    with pytest.raises(redis.ResponseError, match="An S3-FIFO maxmemory policy is selected, "
+                       "idle time not tracked"):
+        c.object("idletime", keys[0])
+    assert c.object("encoding", keys[0]) == b"embstr"
+    assert c.object("encoding", b"n") == b"int"
+    assert c.incr(b"n") == 12346 and c.append(b"n", b"x" * 10) == 15
+    assert c.get(b"n") == b"12346" + b"x" * 10 and c.object("encoding", b"n") == b"raw"
+    # memcached reads the same keys (its meta commands give an entry a CAS and a clock).
+    mc = MemcacheClient(("127.0.0.1", port))
+    try:
+        assert mc.get(keys[0]) == b"v" * 32
+        value, cas = mc.gets(keys[2])
+        assert value == b"v" * 32 and cas
+    finally:
+        mc.close()
+    assert c.config_set("maxmemory-policy", "allkeys-lru")
+    deadline = time.time() + 10
+    while time.time() < deadline and c.memory_usage(keys[-2]) == before[-2]:
+        time.sleep(0.05)
+    time.sleep(0.5)  # one more cron pass over every shard
+    after = usages()
+    assert all(a >= b + 12 for a, b in zip(after, before)), sorted(set(zip(before, after)))
+    assert c.memory_usage(b"long") == full_long
+    # Nothing else changed: values, TTLs, and the LRU clock now runs.
+    p = c.pipeline(transaction=False)
+    for k in keys:
+        p.get(k)
+        p.ttl(k)
+    got = p.execute()
+    assert all(v == b"v" * 32 for v in got[0::2])
+    assert [t > 0 for t in got[1::2]] == [i % 2 == 1 for i in range(len(keys))]
+    assert 0 <= c.object("idletime", keys[5]) <= 10
+    assert c.get(b"n") == b"12346" + b"x" * 10
+    assert c.info("keyspace")["db0"]["expires"] == len(keys) // 2
