@@ -327,6 +327,8 @@ void Shard::SwapContents(Shard& other) {
   std::swap(evict_epoch_, other.evict_epoch_);
   std::swap(volatile_s3_, other.volatile_s3_);
   std::swap(s3_bytes_, other.s3_bytes_);
+  std::swap(expand_pending_, other.expand_pending_);
+  std::swap(expand_cursor_, other.expand_cursor_);
   UpdateCounts();
   other.UpdateCounts();
   LocalStats().dirty.Add();

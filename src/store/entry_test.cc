@@ -187,5 +187,39 @@ TEST(EntryTest, LeavingS3FifoExpandsEveryCompactEntry) {
   EXPECT_EQ(shard.expires(), 0u);
 }
 
+TEST(EntryTest, SwapdbCarriesAPendingExpansion) {
+  Shard a, b;
+  auto compact_count = [](Shard& s) {
+    std::lock_guard<ShardMutex> lk(s.mu());
+    size_t n = 0;
+    s.table().ForEach([&](Entry* e) { n += e->compact(); });
+    return n;
+  };
+  SetPolicy(EvictionPolicy::kAllKeysS3Fifo);
+  {
+    std::lock_guard<ShardMutex> lk(a.mu());
+    for (int i = 0; i < 2000; ++i) {
+      std::string k = "k" + std::to_string(i);
+      a.Insert(KeyRef::Of(k), Entry::NewString(k, "v", -1));
+    }
+  }
+  PolicyScope lru(EvictionPolicy::kAllKeysLru);
+  {
+    std::lock_guard<ShardMutex> lk(a.mu());
+    a.ExpandCompactStep(1);  // the pass has begun, most keys are still compact
+  }
+  ASSERT_GT(compact_count(a), 1000u);
+  {
+    std::lock_guard<ShardMutex> la(a.mu());
+    std::lock_guard<ShardMutex> lb(b.mu());
+    a.SwapContents(b);
+  }
+  for (int step = 0; step < 100 && compact_count(b) > 0; ++step) {
+    std::lock_guard<ShardMutex> lk(b.mu());
+    b.ExpandCompactStep(64);
+  }
+  EXPECT_EQ(compact_count(b), 0u);
+}
+
 }  // namespace
 }  // namespace magpie
