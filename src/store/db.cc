@@ -363,8 +363,11 @@ void Shard::ExpandLater() {
 void Shard::ExpandCompactStep(size_t buckets) {
   // Only a change away from S3-FIFO is followed here: building queues for
   // every shard of every database ahead of use would cost memory for nothing.
-  if (s3_ && !IsS3Fifo(CurrentPolicy())) ResyncEviction();
-  if (!expand_pending_) return;
+  EvictionPolicy p = CurrentPolicy();
+  if (s3_ && !IsS3Fifo(p)) ResyncEviction();
+  // Back to S3-FIFO before the pass ended: compact entries are wanted again
+  // (the shard's next resync clears the flag).
+  if (!expand_pending_ || IsS3Fifo(p)) return;
   // Collected first: Expand() rewrites slots the scan is walking.
   thread_local std::vector<Entry*> batch;
   batch.clear();

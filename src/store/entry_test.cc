@@ -221,5 +221,54 @@ TEST(EntryTest, SwapdbCarriesAPendingExpansion) {
   EXPECT_EQ(compact_count(b), 0u);
 }
 
+TEST(EntryTest, BackToS3FifoStopsTheExpansion) {
+  Shard shard;
+  auto compact_count = [&] {
+    std::lock_guard<ShardMutex> lk(shard.mu());
+    size_t n = 0;
+    shard.table().ForEach([&](Entry* e) { n += e->compact(); });
+    return n;
+  };
+  SetPolicy(EvictionPolicy::kAllKeysS3Fifo);
+  {
+    std::lock_guard<ShardMutex> lk(shard.mu());
+    for (int i = 0; i < 2000; ++i) {
+      std::string k = "k" + std::to_string(i);
+      shard.Insert(KeyRef::Of(k), Entry::NewString(k, "v", -1));
+    }
+  }
+  PolicyScope scope(EvictionPolicy::kAllKeysLru);
+  {
+    std::lock_guard<ShardMutex> lk(shard.mu());
+    shard.ExpandCompactStep(1);
+  }
+  size_t left = compact_count();
+  ASSERT_GT(left, 1000u);
+  SetPolicy(EvictionPolicy::kAllKeysS3Fifo);
+  for (int step = 0; step < 100; ++step) {
+    std::lock_guard<ShardMutex> lk(shard.mu());
+    shard.ExpandCompactStep(64);
+  }
+  EXPECT_EQ(compact_count(), left);
+}
+
+TEST(EntryTest, ACompactEntryReplacedUnderLfuKeepsTheNewCounter) {
+  Shard shard;
+  SetPolicy(EvictionPolicy::kAllKeysS3Fifo);
+  KeyRef k = KeyRef::Of("key");
+  {
+    std::lock_guard<ShardMutex> lk(shard.mu());
+    shard.Insert(k, Entry::NewString("key", "v", -1));
+  }
+  PolicyScope lfu(EvictionPolicy::kAllKeysLfu);
+  std::lock_guard<ShardMutex> lk(shard.mu());
+  Entry* old_e = shard.Find(k, NowMs());
+  ASSERT_TRUE(old_e->compact());
+  Entry* new_e = old_e->WithValue(std::string(300, 'x'));  // past a byte: full form
+  ASSERT_FALSE(new_e->compact());
+  shard.Replace(old_e, new_e, k);
+  EXPECT_EQ(LfuCounter(shard.Find(k, NowMs()), NowMs()), kLfuInitVal);
+}
+
 }  // namespace
 }  // namespace magpie

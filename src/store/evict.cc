@@ -156,7 +156,8 @@ void CarryAccess(const Entry* old_e, Entry* new_e) {
   if (old_e == new_e) return;
   EvictionPolicy p = CurrentPolicy();
   if (IsLfu(p)) {
-    new_e->set_clock(old_e->clock());
+    // A compact entry (left from S3-FIFO) has no counter: the new one keeps its fresh one.
+    if (old_e->has_clock()) new_e->set_clock(old_e->clock());
   } else if (IsS3Fifo(p)) {
     uint8_t b = old_e->evict_bits();
     if ((b & 3) < 3) ++b;

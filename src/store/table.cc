@@ -128,8 +128,9 @@ void Table::InsertInto(Array& a, uint64_t packed, uint64_t hash) {
 
 void Table::StartResize(uint64_t cap) {
   if (migrating()) {
-    // A second resize before the first finished: finish it now. Migration
-    // outpaces growth by construction, so this is rare and bounded.
+    // A second resize before the first finished: finish it now (bounded by
+    // the old array). After a growth migration has time to spare (see
+    // MaybeResize); a shrunk array may regrow first.
     MigrateStep(old_.cap);
   }
   if (cur_.slots == nullptr) {
