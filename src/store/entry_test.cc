@@ -28,6 +28,31 @@ struct Freer {
 };
 using EntryPtr = std::unique_ptr<Entry, Freer>;
 
+// Inserts n keys "k0".."k<n-1>" with the value "v"; every third gets a TTL
+// when `ttls`.
+void Fill(Shard& shard, int n, bool ttls = false) {
+  std::lock_guard<ShardMutex> lk(shard.mu());
+  for (int i = 0; i < n; ++i) {
+    std::string k = "k" + std::to_string(i);
+    shard.Insert(KeyRef::Of(k), Entry::NewString(k, "v", ttls && i % 3 == 0 ? 1LL << 50 : -1));
+  }
+}
+
+size_t CompactCount(Shard& shard) {
+  std::lock_guard<ShardMutex> lk(shard.mu());
+  size_t n = 0;
+  shard.table().ForEach([&](Entry* e) { n += e->compact(); });
+  return n;
+}
+
+// Runs the cron's expansion step until no compact entry is left (or 100 steps).
+void ExpandAll(Shard& shard) {
+  for (int step = 0; step < 100 && CompactCount(shard) > 0; ++step) {
+    std::lock_guard<ShardMutex> lk(shard.mu());
+    shard.ExpandCompactStep(64);
+  }
+}
+
 TEST(EntryTest, StringsAreCompactOnlyUnderS3Fifo) {
   const std::string key = "key:0000001", value(32, 'v');
   EntryPtr full(Entry::NewString(key, value, -1));
@@ -142,26 +167,13 @@ TEST(EntryTest, ExpandedKeepsEverythingButGainsAClock) {
 
 TEST(EntryTest, LeavingS3FifoExpandsEveryCompactEntry) {
   Shard shard;
-  auto put = [&](const std::string& k, int64_t expire_ms) {
-    std::lock_guard<ShardMutex> lk(shard.mu());
-    shard.Insert(KeyRef::Of(k), Entry::NewString(k, "v", expire_ms));
-  };
-  auto compact_count = [&] {
-    std::lock_guard<ShardMutex> lk(shard.mu());
-    size_t n = 0;
-    shard.table().ForEach([&](Entry* e) { n += e->compact(); });
-    return n;
-  };
-  SetPolicy(EvictionPolicy::kAllKeysS3Fifo);
-  for (int i = 0; i < 3000; ++i) put("k" + std::to_string(i), i % 3 == 0 ? 1LL << 50 : -1);
-  ASSERT_EQ(compact_count(), 3000u);
+  PolicyScope scope(EvictionPolicy::kAllKeysS3Fifo);
+  Fill(shard, 3000, true);
+  ASSERT_EQ(CompactCount(shard), 3000u);
   size_t bytes = shard.bytes();
-  PolicyScope lru(EvictionPolicy::kAllKeysLru);
-  for (int step = 0; step < 100 && compact_count() > 0; ++step) {
-    std::lock_guard<ShardMutex> lk(shard.mu());
-    shard.ExpandCompactStep(64);
-  }
-  EXPECT_EQ(compact_count(), 0u);
+  SetPolicy(EvictionPolicy::kAllKeysLru);
+  ExpandAll(shard);
+  EXPECT_EQ(CompactCount(shard), 0u);
   EXPECT_GT(shard.bytes(), bytes);  // the full form is bigger, and counted
   std::lock_guard<ShardMutex> lk(shard.mu());
   size_t sum = 0;
@@ -189,78 +201,48 @@ TEST(EntryTest, LeavingS3FifoExpandsEveryCompactEntry) {
 
 TEST(EntryTest, SwapdbCarriesAPendingExpansion) {
   Shard a, b;
-  auto compact_count = [](Shard& s) {
-    std::lock_guard<ShardMutex> lk(s.mu());
-    size_t n = 0;
-    s.table().ForEach([&](Entry* e) { n += e->compact(); });
-    return n;
-  };
-  SetPolicy(EvictionPolicy::kAllKeysS3Fifo);
-  {
-    std::lock_guard<ShardMutex> lk(a.mu());
-    for (int i = 0; i < 2000; ++i) {
-      std::string k = "k" + std::to_string(i);
-      a.Insert(KeyRef::Of(k), Entry::NewString(k, "v", -1));
-    }
-  }
-  PolicyScope lru(EvictionPolicy::kAllKeysLru);
+  PolicyScope scope(EvictionPolicy::kAllKeysS3Fifo);
+  Fill(a, 2000);
+  SetPolicy(EvictionPolicy::kAllKeysLru);
   {
     std::lock_guard<ShardMutex> lk(a.mu());
     a.ExpandCompactStep(1);  // the pass has begun, most keys are still compact
   }
-  ASSERT_GT(compact_count(a), 1000u);
+  ASSERT_GT(CompactCount(a), 1000u);
   {
     std::lock_guard<ShardMutex> la(a.mu());
     std::lock_guard<ShardMutex> lb(b.mu());
     a.SwapContents(b);
   }
-  for (int step = 0; step < 100 && compact_count(b) > 0; ++step) {
-    std::lock_guard<ShardMutex> lk(b.mu());
-    b.ExpandCompactStep(64);
-  }
-  EXPECT_EQ(compact_count(b), 0u);
+  ExpandAll(b);
+  EXPECT_EQ(CompactCount(b), 0u);
 }
 
 TEST(EntryTest, BackToS3FifoStopsTheExpansion) {
   Shard shard;
-  auto compact_count = [&] {
-    std::lock_guard<ShardMutex> lk(shard.mu());
-    size_t n = 0;
-    shard.table().ForEach([&](Entry* e) { n += e->compact(); });
-    return n;
-  };
-  SetPolicy(EvictionPolicy::kAllKeysS3Fifo);
-  {
-    std::lock_guard<ShardMutex> lk(shard.mu());
-    for (int i = 0; i < 2000; ++i) {
-      std::string k = "k" + std::to_string(i);
-      shard.Insert(KeyRef::Of(k), Entry::NewString(k, "v", -1));
-    }
-  }
-  PolicyScope scope(EvictionPolicy::kAllKeysLru);
+  PolicyScope scope(EvictionPolicy::kAllKeysS3Fifo);
+  Fill(shard, 2000);
+  SetPolicy(EvictionPolicy::kAllKeysLru);
   {
     std::lock_guard<ShardMutex> lk(shard.mu());
     shard.ExpandCompactStep(1);
   }
-  size_t left = compact_count();
+  size_t left = CompactCount(shard);
   ASSERT_GT(left, 1000u);
   SetPolicy(EvictionPolicy::kAllKeysS3Fifo);
-  for (int step = 0; step < 100; ++step) {
-    std::lock_guard<ShardMutex> lk(shard.mu());
-    shard.ExpandCompactStep(64);
-  }
-  EXPECT_EQ(compact_count(), left);
+  ExpandAll(shard);
+  EXPECT_EQ(CompactCount(shard), left);
 }
 
 TEST(EntryTest, ACompactEntryReplacedUnderLfuKeepsTheNewCounter) {
   Shard shard;
-  SetPolicy(EvictionPolicy::kAllKeysS3Fifo);
+  PolicyScope scope(EvictionPolicy::kAllKeysS3Fifo);
   KeyRef k = KeyRef::Of("key");
   {
     std::lock_guard<ShardMutex> lk(shard.mu());
     shard.Insert(k, Entry::NewString("key", "v", -1));
   }
-  PolicyScope lfu(EvictionPolicy::kAllKeysLfu);
+  SetPolicy(EvictionPolicy::kAllKeysLfu);
   std::lock_guard<ShardMutex> lk(shard.mu());
   Entry* old_e = shard.Find(k, NowMs());
   ASSERT_TRUE(old_e->compact());
