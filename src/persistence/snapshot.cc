@@ -130,13 +130,13 @@ void Snapshot::AppendRecord(std::string* out, const Entry& e) {
     uint64_t ms = static_cast<uint64_t>(e.expire_ms());
     for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((ms >> (8 * i)) & 0xff));
   }
-  if (!e.has_clock()) {
-    // A compact entry (S3-FIFO's, not yet expanded after a policy change):
-    // no access time to record.
-  } else if (opt_.save_lru) {
+  // A compact entry (S3-FIFO's, not yet expanded after a policy change) has
+  // no access time to record.
+  bool clock = e.has_clock();
+  if (clock && opt_.save_lru) {
     out->push_back(static_cast<char>(rdb::kOpIdle));
     rdb::AppendLength(out, static_cast<uint64_t>(IdleSeconds(&e, opt_.now_ms)));
-  } else if (opt_.save_lfu) {
+  } else if (clock && opt_.save_lfu) {
     out->push_back(static_cast<char>(rdb::kOpFreq));
     out->push_back(static_cast<char>(LfuCounter(&e, opt_.now_ms)));
   }

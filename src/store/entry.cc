@@ -2,7 +2,6 @@
 
 #include <malloc.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <new>
@@ -63,9 +62,7 @@ uint64_t NextCas() {
   return next.fetch_add(1, std::memory_order_relaxed);
 }
 
-bool Entry::WantCompact(size_t key_len, size_t capacity) {
-  return key_len <= kCompactMax && capacity <= kCompactMax && IsS3Fifo(CurrentPolicy());
-}
+bool Entry::CompactWanted() { return IsS3Fifo(CurrentPolicy()); }
 
 Entry* Entry::Allocate(std::string_view key, size_t value_len, size_t capacity, bool expire,
                        bool mc, bool compact) {
@@ -156,7 +153,7 @@ Entry* Entry::Expanded() const {
 Entry* Entry::NewString(std::string_view key, std::string_view value, int64_t expire_ms,
                         size_t capacity) {
   Entry* e = Allocate(key, value.size(), capacity, expire_ms >= 0, false,
-                      WantCompact(key.size(), std::max(capacity, value.size())));
+                      CompactWanted());
   if (expire_ms >= 0) e->set_expire_ms(expire_ms);
   if (!value.empty()) memcpy(e->mutable_str(), value.data(), value.size());
   e->set_encoding(StringEncodingFor(value));
@@ -212,7 +209,7 @@ void Entry::ReplaceValue(CollectionValue* v) {
 
 Entry* Entry::WithValue(std::string_view value, size_t capacity) const {
   Entry* e = Allocate(key(), value.size(), capacity, has_expire(), has_mc_meta(),
-                      WantCompact(key_len(), std::max(capacity, value.size())));
+                      CompactWanted());
   CopyMetaTo(e, true);
   if (!value.empty()) memcpy(e->mutable_str(), value.data(), value.size());
   return e;
@@ -227,7 +224,7 @@ Entry* Entry::WithExpire(int64_t expire_ms) {
     return e;
   }
   Entry* e = Allocate(key(), val_len(), val_len(), expire_ms >= 0, has_mc_meta(),
-                      WantCompact(key_len(), val_len()));
+                      CompactWanted());
   CopyMetaTo(e, true);
   if (expire_ms >= 0) e->set_expire_ms(expire_ms);
   if (has_mc_meta()) {
@@ -255,7 +252,7 @@ Entry* Entry::CloneAs(std::string_view new_key, int64_t expire_ms, bool copy) {
     return e;
   }
   Entry* e = Allocate(new_key, val_len(), val_len(), expire_ms >= 0, has_mc_meta(),
-                      WantCompact(new_key.size(), val_len()));
+                      CompactWanted());
   CopyMetaTo(e, false);
   if (expire_ms >= 0) e->set_expire_ms(expire_ms);
   memcpy(e->mutable_str(), str().data(), val_len());

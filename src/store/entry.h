@@ -228,13 +228,13 @@ class Entry {
                                                     Encoding::kEmbStr, Encoding::kRaw};
 
   Entry() = default;
-  // `collection` entries and memcached ones are never compact; strings are
-  // when `compact` is asked for and key and capacity fit.
+  // With `compact` (a string's caller under CompactWanted()) the entry takes
+  // the compact form when key and capacity fit in a byte and it carries no
+  // memcached block.
   static Entry* Allocate(std::string_view key, size_t value_len, size_t capacity, bool expire,
                          bool mc, bool compact);
-  // Whether a new string entry with this key and capacity takes the
-  // compact form (under an S3-FIFO policy).
-  static bool WantCompact(size_t key_len, size_t capacity);
+  // Whether new strings take the compact form: under an S3-FIFO policy.
+  static bool CompactWanted();
   // Copies the value and metadata of this entry into `e` (same layout
   // choices already made by Allocate).
   void CopyMetaTo(Entry* e, bool keep_volatile_index) const;
